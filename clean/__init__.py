@@ -1,0 +1,1 @@
+"""Boilerplate cleaner (filled in by the cleaner work)."""

@@ -1,0 +1,1 @@
+"""dedup: near-duplicate detection for text corpora."""

@@ -1,0 +1,35 @@
+"""Every exception the library raises on purpose: one base class, one subclass per kind.
+
+Messages say what was expected, what was found, where, and how to fix it, so the CLI can
+print them as they are.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ConfigError", "DedupError", "InputError", "OptionsError"]
+
+
+class DedupError(Exception):
+    """Base class of the errors this package raises on purpose."""
+
+
+class OptionsError(DedupError, ValueError):
+    """An option has a value outside its allowed range (names the option and the range)."""
+
+
+class ConfigError(DedupError):
+    """A configuration file (rules, options) could not be read or has a bad entry."""
+
+
+class InputError(DedupError):
+    """One input document or file could not be read; the run goes on without it.
+
+    ``path`` names the file, ``line`` the 1-based line (JSONL records) or ``None``.
+    """
+
+    def __init__(self, path: str, reason: str, line: int | None = None) -> None:
+        self.path = path
+        self.reason = reason
+        self.line = line
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(f"{where}: {reason}")
