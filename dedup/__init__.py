@@ -1,1 +1,77 @@
-"""dedup: near-duplicate detection for text corpora."""
+"""dedup: find near-duplicate documents and paragraphs, verified, and explain every match.
+
+``scan(documents, options)`` runs the whole pipeline; the stages are public too:
+``tokenize``/``shingles`` (what is compared), ``signature`` (datasketch-compatible
+MinHash), ``lsh_params``/``band_keys``/``candidate_pairs`` (LSH), ``similarity`` (exact
+verification) and ``clusters`` (union-find).
+"""
+
+import logging
+
+__version__ = "0.1.0"
+
+from .clusters import UnionFind, clusters
+from .documents import Document
+from .errors import ConfigError, DedupError, InputError, OptionsError, PathError
+from .lsh import LSHParams, band_keys, candidate_pairs, lsh_params
+from .minhash import permutations, signature
+from .normalize import normalize, tokenize
+from .options import ScanOptions
+from .readers import iter_documents
+from .report import as_dict, render_json, render_text
+from .scan import (
+    DocCluster,
+    DocMember,
+    ParagraphCluster,
+    ParagraphMember,
+    ScanError,
+    ScanResult,
+    Summary,
+    scan,
+    scan_paths,
+)
+from .shingles import shingle_hash, shingle_hashes, shingles
+from .signing import Signed, sign_text
+from .verify import Similarity, similarity
+
+__all__ = [
+    "ConfigError",
+    "DedupError",
+    "DocCluster",
+    "DocMember",
+    "Document",
+    "InputError",
+    "LSHParams",
+    "OptionsError",
+    "ParagraphCluster",
+    "ParagraphMember",
+    "PathError",
+    "ScanError",
+    "ScanOptions",
+    "ScanResult",
+    "Signed",
+    "Similarity",
+    "Summary",
+    "UnionFind",
+    "as_dict",
+    "band_keys",
+    "candidate_pairs",
+    "clusters",
+    "iter_documents",
+    "lsh_params",
+    "normalize",
+    "permutations",
+    "render_json",
+    "render_text",
+    "scan",
+    "scan_paths",
+    "shingle_hash",
+    "shingle_hashes",
+    "shingles",
+    "sign_text",
+    "signature",
+    "similarity",
+    "tokenize",
+]
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -6,7 +6,7 @@ print them as they are.
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "DedupError", "InputError", "OptionsError"]
+__all__ = ["ConfigError", "DedupError", "InputError", "OptionsError", "PathError"]
 
 
 class DedupError(Exception):
@@ -33,3 +33,7 @@ class InputError(DedupError):
         self.line = line
         where = f"{path}:{line}" if line is not None else path
         super().__init__(f"{where}: {reason}")
+
+
+class PathError(DedupError):
+    """A path given as input does not exist or cannot be listed: a usage error."""

@@ -1,0 +1,31 @@
+"""The document record that flows through the pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Document"]
+
+
+@dataclass(frozen=True)
+class Document:
+    """One input document: its id, its text, and where it came from.
+
+    ``line`` is the 1-based line of ``source`` where the text starts. When ``record`` is
+    true the text is a field of a record (a JSONL line), so every position inside it is
+    reported as that record's line. ``format`` is ``"text"`` or ``"html"`` (main text is
+    extracted before matching). ``group`` names the set of documents that share site
+    chrome (source folder or web domain), for the cleaner's corpus statistics.
+    """
+
+    id: str
+    text: str
+    source: str | None = None
+    line: int = 1
+    record: bool = False
+    format: str = "text"
+    group: str | None = None
+
+    def position(self, text_line: int) -> int:
+        """The 1-based line in ``source`` of the 1-based line ``text_line`` of the text."""
+        return self.line if self.record else self.line + text_line - 1

@@ -1,0 +1,82 @@
+"""MinHash signatures, bit-for-bit the datasketch ``affine32`` scheme (datasketch >= 2.0).
+
+Each 32-bit shingle hash is pre-mixed with the MurmurHash3 32-bit finaliser, then
+permutation ``k`` maps it to ``a[k] * h + b[k] mod 2**32`` with the parameters datasketch
+draws from ``numpy.random.RandomState(seed)``; a signature is the minimum per permutation.
+So for the same seed, permutations and shingle hashes, :func:`signature` equals
+``datasketch.MinHash(num_perm, seed, hashfunc=shingle_hash)`` and a ``LeanMinHash`` can be
+built from it with ``scheme="affine32"``.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+__all__ = ["EMPTY_HASH", "permutations", "permuted_hashes", "signature", "span_signatures"]
+
+# The hash value of a permutation that saw no shingle (datasketch's empty sentinel).
+EMPTY_HASH = 0xFFFFFFFF
+
+_S16, _S13 = np.uint32(16), np.uint32(13)
+_M1, _M2 = np.uint32(0x85EBCA6B), np.uint32(0xC2B2AE35)
+
+
+@functools.cache
+def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``(a, b)`` uint32 parameters datasketch's affine32 scheme draws for this seed."""
+    gen = np.random.RandomState(seed)
+    a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+    a.flags.writeable = False
+    b.flags.writeable = False
+    return a, b
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> _S16)
+    h *= _M1
+    h ^= h >> _S13
+    h *= _M2
+    h ^= h >> _S16
+    return h
+
+
+def permuted_hashes(shingle_hashes: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """Every shingle under every permutation: a ``(len(shingles), num_perm)`` uint32 matrix.
+
+    Kept as one step so a document and its paragraphs share it: a paragraph's signature
+    is the column minimum over its own rows.
+    """
+    a, b = permutations(num_perm, seed)
+    mixed = _fmix32(shingle_hashes.astype(np.uint32, copy=True))
+    out = np.multiply.outer(mixed, a)
+    out += b
+    return out
+
+
+def signature(shingle_hashes: np.ndarray, num_perm: int = 128, seed: int = 1) -> np.ndarray:
+    """The MinHash signature (uint32, length ``num_perm``) of a set of shingle hashes.
+
+    An empty set gives all ``EMPTY_HASH``, as datasketch does.
+    """
+    if shingle_hashes.size == 0:
+        return np.full(num_perm, EMPTY_HASH, dtype=np.uint32)
+    return permuted_hashes(shingle_hashes, num_perm, seed).min(axis=0)
+
+
+def span_signatures(permuted: np.ndarray, spans: np.ndarray) -> np.ndarray:
+    """Signatures of row ranges ``[start, stop)`` of a permuted-hash matrix, one per span.
+
+    ``spans`` is an ``(m, 2)`` array of non-empty, non-overlapping, increasing ranges.
+    """
+    if len(spans) == 0:
+        return np.zeros((0, permuted.shape[1]), dtype=np.uint32)
+    # reduceat over [s0, e0, s1, e1, ...] reduces each [s_k, e_k) at the even positions,
+    # and its last index reduces to the end, so a final span ending at the last row
+    # drops its end index rather than pointing past the matrix.
+    bounds = spans.reshape(-1)
+    if bounds[-1] == permuted.shape[0]:
+        bounds = bounds[:-1]
+    return np.minimum.reduceat(permuted, bounds, axis=0)[0::2]

@@ -1,0 +1,81 @@
+"""Options of a scan: one frozen dataclass, checked when it is made."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .errors import OptionsError
+
+__all__ = ["LEVELS", "KEEP_RULES", "ScanOptions", "default_jobs"]
+
+LEVELS = ("doc", "paragraph", "both")
+KEEP_RULES = ("first", "longest")
+
+
+def default_jobs() -> int:
+    """All the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """What a scan compares and how; every field is in the JSON report except ``jobs``.
+
+    The defaults were chosen on the syndication benchmark (``scripts/eval_neardup.py``);
+    README.md gives the figures and the trade-off.
+    """
+
+    level: str = "both"
+    # Documents: word n-gram size, Jaccard threshold, and containment (share of the
+    # shorter document's shingles found in the longer) that also confirms a pair when
+    # the shorter is at least ``min_length_ratio`` of the longer (abridged copies).
+    ngram: int = 5
+    threshold: float = 0.7
+    containment: float | None = 0.9
+    min_length_ratio: float = 0.4
+    # Paragraphs: Jaccard threshold and the fewest tokens a paragraph needs to count.
+    paragraph_threshold: float = 0.5
+    min_paragraph_words: int = 10
+    num_perm: int = 128
+    seed: int = 1
+    keep: str = "first"
+    clean: bool = True
+    text_field: str = "text"
+    id_field: str = "id"
+    jobs: int = field(default_factory=default_jobs, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.level not in LEVELS:
+            raise OptionsError(f"level must be one of {', '.join(LEVELS)}; got {self.level!r}")
+        if self.keep not in KEEP_RULES:
+            raise OptionsError(f"keep must be one of {', '.join(KEEP_RULES)}; got {self.keep!r}")
+        for name in ("threshold", "paragraph_threshold", "min_length_ratio"):
+            value = getattr(self, name)
+            if not 0.0 < value <= 1.0:
+                raise OptionsError(f"{name} must be in (0, 1]; got {value!r}")
+        if self.containment is not None and not 0.0 < self.containment <= 1.0:
+            raise OptionsError(f"containment must be in (0, 1] or None (off); got {self.containment!r}")
+        _check_int("ngram", self.ngram, 1, 64)
+        _check_int("num_perm", self.num_perm, 2, 4096)
+        _check_int("seed", self.seed, 0, 2**32 - 1)
+        _check_int("min_paragraph_words", self.min_paragraph_words, 1, 10_000)
+        _check_int("jobs", self.jobs, 1, 1024)
+        for name in ("text_field", "id_field"):
+            if not getattr(self, name):
+                raise OptionsError(f"{name} must be a non-empty field name")
+
+    def as_dict(self) -> dict[str, Any]:
+        """The options that decide the results (everything but ``jobs``), for reports."""
+        out = asdict(self)
+        del out["jobs"]
+        return out
+
+
+def _check_int(name: str, value: object, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise OptionsError(f"{name} must be a whole number from {low} to {high}; got {value!r}")

@@ -1,0 +1,135 @@
+"""Render a :class:`~dedup.scan.ScanResult`: the stable JSON contract, or text for people."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .scan import ScanResult
+
+__all__ = ["JSON_VERSION", "as_dict", "render_json", "render_text"]
+
+JSON_VERSION = 1
+# Characters of a paragraph shown in the text report.
+_PREVIEW = 90
+
+
+def as_dict(result: ScanResult) -> dict[str, Any]:
+    """The JSON contract (version 1) as plain data; keys never change meaning."""
+    s = result.summary
+    out: dict[str, Any] = {
+        "version": JSON_VERSION,
+        "options": result.options.as_dict(),
+        "summary": {
+            "documents": s.documents,
+            "failed": s.failed,
+            "doc_clusters": s.doc_clusters,
+            "duplicate_documents": s.duplicate_documents,
+            "paragraphs": s.paragraphs,
+            "paragraph_clusters": s.paragraph_clusters,
+            "duplicate_paragraphs": s.duplicate_paragraphs,
+            "candidates": s.candidates,
+            "rejected_candidates": s.rejected_candidates,
+        },
+        "doc_clusters": [
+            {
+                "keep": c.keep,
+                "members": [{"id": m.id, "similarity": m.similarity, "containment": m.containment} for m in c.members],
+            }
+            for c in result.doc_clusters
+        ],
+        "paragraph_clusters": [
+            {
+                "similarity": c.similarity,
+                "members": [
+                    {"id": m.id, "paragraph": m.paragraph, "line": m.line, "text": m.text, "similarity": m.similarity}
+                    for m in c.members
+                ],
+            }
+            for c in result.paragraph_clusters
+        ],
+        "errors": [{"path": e.path, "line": e.line, "error": e.error} for e in result.errors],
+    }
+    if result.cleaning is not None:
+        out["cleaning"] = result.cleaning
+    return out
+
+
+def render_json(result: ScanResult) -> str:
+    """The JSON report, deterministic byte for byte for the same result."""
+    return json.dumps(as_dict(result), ensure_ascii=False, indent=2) + "\n"
+
+
+def _preview(text: str, width: int = _PREVIEW) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1].rstrip() + "…"
+
+
+def _plural(n: int, word: str, many: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
+def render_text(result: ScanResult) -> str:
+    """A report a person can read top to bottom: what was compared, what matched, why."""
+    s, o = result.summary, result.options
+    lines = []
+    head = f"Scanned {_plural(s.documents, 'document')}"
+    if s.failed:
+        head += f" ({s.failed} failed, listed at the end)"
+    if o.level != "doc":
+        head += f", {_plural(s.paragraphs, 'paragraph')} of {o.min_paragraph_words}+ words compared"
+    lines.append(head + ".")
+    if result.cleaning is not None:
+        removed = sum(result.cleaning["removed_lines_by_rule"].values())
+        lines.append(f"Boilerplate removed before matching: {_plural(removed, 'span')} (--no-clean to keep it).")
+    lines.append("")
+
+    if o.level in ("doc", "both"):
+        rule = f"Jaccard >= {o.threshold:g}"
+        if o.containment is not None:
+            rule += f", or >= {o.containment:g} of a text at least {o.min_length_ratio:g} as long found in the other"
+        if not result.doc_clusters:
+            lines.append(f"Near-duplicate documents: none ({rule}).")
+        else:
+            lines.append(
+                f"Near-duplicate documents: {_plural(s.doc_clusters, 'cluster')}, "
+                f"{_plural(s.duplicate_documents, 'copy', 'copies')} to drop ({rule}; keep {o.keep})."
+            )
+            width = max(len(m.id) for c in result.doc_clusters for m in c.members)
+            for n, c in enumerate(result.doc_clusters, 1):
+                lines.append(f"  D{n}  keep {c.keep}")
+                for m in c.members[1:]:
+                    why = f"similarity {m.similarity:.2f}"
+                    if m.similarity < o.threshold:
+                        why += f", contained {m.containment:.2f}"
+                    lines.append(f"        {m.id:<{width}}  {why}")
+        lines.append("")
+
+    if o.level in ("paragraph", "both"):
+        scope = " among the documents kept" if o.level == "both" else ""
+        if not result.paragraph_clusters:
+            lines.append(f"Near-duplicate paragraphs{scope}: none (Jaccard >= {o.paragraph_threshold:g}).")
+        else:
+            lines.append(
+                f"Near-duplicate paragraphs{scope}: {_plural(s.paragraph_clusters, 'cluster')} "
+                f"(Jaccard >= {o.paragraph_threshold:g}), {s.duplicate_paragraphs} redundant."
+            )
+            for n, c in enumerate(result.paragraph_clusters, 1):
+                lines.append(f"  P{n}  similarity {c.similarity:.2f}")
+                width = max(len(m.id) for m in c.members)
+                for m in c.members:
+                    where = f"¶{m.paragraph} line {m.line}" if m.line else f"¶{m.paragraph}"
+                    lines.append(f"      {m.id:<{width}}  {where:<14} {_preview(m.text)}")
+        lines.append("")
+
+    lines.append(
+        f"Verification: {_plural(s.candidates, 'LSH candidate pair')}, "
+        f"{s.rejected_candidates} rejected on exact similarity."
+    )
+    if result.errors:
+        lines.append("")
+        lines.append(f"Failed: {_plural(len(result.errors), 'input')}")
+        for e in result.errors:
+            where = f"{e.path}:{e.line}" if e.line else e.path
+            lines.append(f"  {where}: {e.error}")
+    return "\n".join(lines) + "\n"

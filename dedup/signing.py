@@ -1,0 +1,158 @@
+"""One text in, what matching needs of it out: tokens, shingles, signatures, paragraphs.
+
+Pure and picklable: it runs the same in this process or in a worker. The document and
+its paragraphs share one permuted-hash matrix, so paragraph signatures cost little more
+than the document's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .options import ScanOptions
+from .minhash import permuted_hashes, signature, span_signatures
+from .normalize import _fmix64, _powers, normalized_code_points, token_hashes
+from .paragraphs import split_paragraphs
+from .shingles import shingle_hashes
+
+__all__ = ["Signed", "SignedParagraphs", "exact_keys", "sign_text"]
+
+
+# Two odd 64-bit bases for the two halves of a 128-bit exact key.
+_KEY_BASES = (0x9E3779B97F4A7C15, 0xD6E8FEB86659FD93)
+
+
+def exact_keys(words: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """128-bit keys of the token runs ``words[lo[k]:hi[k]]``, as an ``(m, 2)`` uint64 array.
+
+    Equal keys mean the same token sequence (identical after normalisation); two
+    independent polynomial hashes over the token hashes, computed for all runs at once.
+    """
+    size = 1 << max(12, int(words.size).bit_length())
+    out = np.empty((lo.size, 2), dtype=np.uint64)
+    length = (hi - lo).astype(np.uint64)
+    for half, base in enumerate(_KEY_BASES):
+        up, down = _powers(size, base)
+        prefix = np.zeros(words.size + 1, dtype=np.uint64)
+        np.add.accumulate(words * up[: words.size], out=prefix[1:])
+        raw = prefix[hi] - prefix[lo]
+        raw *= down[lo]
+        raw += length
+        out[:, half] = _fmix64(raw)
+    return out
+
+
+@dataclass(frozen=True)
+class SignedParagraphs:
+    """The paragraphs long enough to match, as parallel arrays (one row each).
+
+    ``index`` is the 1-based position among all paragraphs of the text, ``line`` the
+    1-based line of the text where it starts; ``start``/``stop`` are its rows in the
+    document's shingle sequence (``stop - start`` shingles).
+    """
+
+    index: np.ndarray
+    line: np.ndarray
+    tokens: np.ndarray
+    start: np.ndarray
+    stop: np.ndarray
+    exact: np.ndarray
+    signatures: np.ndarray
+    texts: list[str]
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+@dataclass(frozen=True)
+class Signed:
+    """A text's token count, exact key, shingle sequence and signature, and its paragraphs.
+
+    Paragraph shingles that a window shorter than the paragraph cannot hold (a paragraph
+    of fewer tokens than the n-gram size) are appended to ``shingles`` after the
+    document's own, so every paragraph is a row range of one array.
+    """
+
+    tokens: int
+    exact: bytes
+    shingles: np.ndarray
+    doc_shingles: int
+    signature: np.ndarray
+    paragraphs: SignedParagraphs
+
+
+def sign_text(text: str, options: ScanOptions = ScanOptions(), paragraphs: bool = True) -> Signed:
+    """Sign a text at document level and, if asked, its paragraphs of enough tokens."""
+    cps = normalized_code_points(text)
+    words, starts = token_hashes(cps)
+    shingles = shingle_hashes(words, options.ngram)
+    if shingles.size:
+        permuted = permuted_hashes(shingles, options.num_perm, options.seed)
+        doc_signature = permuted.min(axis=0)
+    else:
+        permuted = None
+        doc_signature = signature(shingles, options.num_perm, options.seed)
+    lines = text.split("\n")
+    spans = split_paragraphs(lines) if paragraphs and words.size else []
+    if spans:
+        first = np.array([s.first for s in spans], dtype=np.int64)
+        last = np.array([s.last for s in spans], dtype=np.int64)
+        # Normalisation keeps every "\n", so the k-th newline of the code points ends
+        # line k; a paragraph's tokens are those on its lines.
+        token_line = np.searchsorted(np.flatnonzero(cps == 10), starts)
+        lo = np.searchsorted(token_line, first, side="left")
+        hi = np.searchsorted(token_line, last, side="right")
+        keep = np.flatnonzero(hi - lo >= options.min_paragraph_words)
+        lo, hi, first = lo[keep], hi[keep], first[keep]
+    else:
+        keep = lo = hi = first = np.zeros(0, dtype=np.int64)
+    keys = exact_keys(words, np.concatenate(([0], lo)), np.concatenate(([words.size], hi)))
+    sigs, start, stop, extra = _paragraph_signatures(words, lo, hi, shingles, permuted, options)
+    return Signed(
+        tokens=int(words.size),
+        exact=keys[0].tobytes(),
+        shingles=np.concatenate([shingles, *extra]) if extra else shingles,
+        doc_shingles=int(shingles.size),
+        signature=doc_signature,
+        paragraphs=SignedParagraphs(
+            index=keep.astype(np.int32) + 1,
+            line=first.astype(np.int32) + 1,
+            tokens=(hi - lo).astype(np.int32),
+            start=start,
+            stop=stop,
+            exact=keys[1:],
+            signatures=sigs,
+            texts=["\n".join(lines[spans[k].first : spans[k].last + 1]) for k in keep.tolist()],
+        ),
+    )
+
+
+def _paragraph_signatures(
+    words: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    shingles: np.ndarray,
+    permuted: np.ndarray | None,
+    options: ScanOptions,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Signatures and shingle rows of the token runs ``[lo, hi)``, plus any extra shingles.
+
+    A paragraph's shingles are the rows of the document's that lie wholly inside it; one
+    shorter than the n-gram gets a single shingle of all its tokens, stored after the rest.
+    """
+    start, stop = lo.copy(), hi - options.ngram + 1
+    inside = stop > start
+    sigs = np.empty((lo.size, options.num_perm), dtype=np.uint32)
+    if permuted is not None and inside.any():
+        sigs[inside] = span_signatures(permuted, np.stack([start[inside], stop[inside]], axis=1))
+    extra = []
+    next_row = shingles.size
+    for k in np.flatnonzero(~inside).tolist():
+        own = shingle_hashes(words[lo[k] : hi[k]], options.ngram)
+        extra.append(own)
+        sigs[k] = signature(own, options.num_perm, options.seed)
+        start[k], stop[k] = next_row, next_row + own.size
+        next_row += own.size
+    return sigs, start, stop, extra
