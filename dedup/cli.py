@@ -69,9 +69,10 @@ def _check_output(output: str | None, paths: tuple[str, ...]) -> None:
         if p == STDIN:
             continue
         src = Path(p).resolve()
-        if target == src:
+        inside = src.is_dir() and src in target.parents and target.suffix.lower() in FORMATS
+        if target == src or (inside and target.exists()):
             raise click.UsageError(f"--output {output} is one of the inputs; choose another file")
-        if src.is_dir() and src in target.parents and target.suffix.lower() in FORMATS:
+        if inside:
             raise click.UsageError(
                 f"--output {output} lies inside the input folder {p} and would be read as input next time"
             )
