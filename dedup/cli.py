@@ -8,7 +8,6 @@ report); 1 unexpected error.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import time
 from pathlib import Path
@@ -86,36 +85,78 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(allow_dash=True))
-@click.option("--level", type=click.Choice(LEVELS), default="both", show_default=True,
-              help="Compare whole documents, paragraphs, or both.")
-@click.option("--threshold", type=float, default=ScanOptions.threshold, show_default=True,
-              help="Jaccard similarity at which two documents are the same article.")
-@click.option("--containment", type=float, default=ScanOptions.containment, show_default=True,
-              help="Also the same article when this share of the shorter one is in the longer (abridged copies).")
+@click.option(
+    "--level",
+    type=click.Choice(LEVELS),
+    default="both",
+    show_default=True,
+    help="Compare whole documents, paragraphs, or both.",
+)
+@click.option(
+    "--threshold",
+    type=float,
+    default=ScanOptions.threshold,
+    show_default=True,
+    help="Jaccard similarity at which two documents are the same article.",
+)
+@click.option(
+    "--containment",
+    type=float,
+    default=ScanOptions.containment,
+    show_default=True,
+    help="Also the same article when this share of the shorter one is in the longer (abridged copies).",
+)
 @click.option("--no-containment", is_flag=True, help="Decide documents on Jaccard similarity alone.")
-@click.option("--paragraph-threshold", type=float, default=ScanOptions.paragraph_threshold, show_default=True,
-              help="Jaccard similarity at which two paragraphs are the same.")
-@click.option("--min-paragraph-words", type=int, default=ScanOptions.min_paragraph_words, show_default=True,
-              help="Ignore shorter paragraphs.")
-@click.option("--num-perm", type=int, default=ScanOptions.num_perm, show_default=True,
-              help="MinHash permutations.")
+@click.option(
+    "--paragraph-threshold",
+    type=float,
+    default=ScanOptions.paragraph_threshold,
+    show_default=True,
+    help="Jaccard similarity at which two paragraphs are the same.",
+)
+@click.option(
+    "--min-paragraph-words",
+    type=int,
+    default=ScanOptions.min_paragraph_words,
+    show_default=True,
+    help="Ignore shorter paragraphs.",
+)
+@click.option("--num-perm", type=int, default=ScanOptions.num_perm, show_default=True, help="MinHash permutations.")
 @click.option("--ngram", type=int, default=ScanOptions.ngram, show_default=True, help="Words per shingle.")
 @click.option("--seed", type=int, default=ScanOptions.seed, show_default=True, help="MinHash seed.")
-@click.option("--keep", type=click.Choice(KEEP_RULES), default="first", show_default=True,
-              help="Which document of a cluster is kept: first in input order, or longest.")
-@click.option("--clean/--no-clean", default=True, show_default=True,
-              help="Strip boilerplate before matching.")
+@click.option(
+    "--keep",
+    type=click.Choice(KEEP_RULES),
+    default="first",
+    show_default=True,
+    help="Which document of a cluster is kept: first in input order, or longest.",
+)
+@click.option("--clean/--no-clean", default=True, show_default=True, help="Strip boilerplate before matching.")
 @click.option("--text-field", default="text", show_default=True, help="JSONL field holding the text.")
 @click.option("--id-field", default="id", show_default=True, help="JSONL field holding the document id.")
 @click.option("--jobs", "-j", type=int, default=None, help="Worker processes  [default: all cores]")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Report format.")
-@click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default=None,
-              help="Write the report to this file (atomically) instead of stdout.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Report format."
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default=None,
+    help="Write the report to this file (atomically) instead of stdout.",
+)
 @click.option("--verbose", "-v", count=True, help="More detail on stderr (-vv for debugging).")
 @click.option("--quiet", "-q", is_flag=True, help="Only errors on stderr; no progress display.")
-def scan(paths: tuple[str, ...], fmt: str, output: str | None, verbose: int, quiet: bool,
-         no_containment: bool, jobs: int | None, **settings: Any) -> None:
+def scan(
+    paths: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    verbose: int,
+    quiet: bool,
+    no_containment: bool,
+    jobs: int | None,
+    **settings: Any,
+) -> None:
     """Report near-duplicate documents and paragraphs in PATHS (files, folders, or - for stdin).
 
     Reads .txt, .md, .html/.htm and .jsonl files; folders recursively, in sorted order.

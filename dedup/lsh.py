@@ -27,7 +27,9 @@ RECALL_AT_THRESHOLD = 0.98
 MAX_BUCKET_PAIRS = 64
 
 # Multipliers that fold a band's hash values into one 64-bit key (fixed, odd).
-_KEY_MULTIPLIERS = (np.random.RandomState(0x5EED).randint(0, 1 << 62, 4096, dtype=np.uint64) * np.uint64(2) + np.uint64(1))
+_KEY_MULTIPLIERS = np.random.RandomState(0x5EED).randint(0, 1 << 62, 4096, dtype=np.uint64) * np.uint64(2) + np.uint64(
+    1
+)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ MIN_WRAP_WIDTH = 40
 MAX_WRAP_WIDTH = 100
 # In a wrapped block, lines other than a paragraph's last fill most of the width.
 FULL_LINE = 0.6
-_TERMINAL = tuple('.!?:;"\'”’»)]…。！？')
+_TERMINAL = tuple(".!?:;\"'”’»)]…。！？")
 _MARKERS = ("- ", "* ", "+ ", "• ", "> ", "#", "|")
 
 
@@ -55,7 +55,8 @@ def split_paragraphs(lines: list[str]) -> list[Span]:
     """Paragraph spans of a text given as its lines (``text.split("\\n")``).
 
     >>> text = ("Title\\n\\nA first paragraph.\\nA second one.\\n\\n"
-    ...         "Prose wrapped at a fixed width goes on and\\non, each line nearly as long as the widest\\none, until it ends.")
+    ...         "Prose wrapped at a fixed width goes on and\\n"
+    ...         "on, each line nearly as long as the widest\\none, until it ends.")
     >>> split_paragraphs(text.split("\\n"))
     [Span(first=0, last=0), Span(first=2, last=2), Span(first=3, last=3), Span(first=5, last=7)]
     """

@@ -190,9 +190,7 @@ def _sniff(data: bytes) -> str:
     return "text"
 
 
-def _records(
-    data: bytes, source: str, item: _Input, text_field: str, id_field: str
-) -> Iterator[Document | InputError]:
+def _records(data: bytes, source: str, item: _Input, text_field: str, id_field: str) -> Iterator[Document | InputError]:
     """One document per JSONL line; a bad line is an error for that line only."""
     name = item.doc_id
     for number, raw in enumerate(data.split(b"\n"), start=1):

@@ -9,30 +9,28 @@ until verification or the report needs them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-
-import clean as cleaner
 
 from .documents import Document
 from .errors import InputError
 from .lsh import lsh_params
 from .matching import match
 from .options import ScanOptions
+from .pipeline import Failure, Progress, batches, learn, unique_ids
 from .readers import iter_documents
 from .spill import Spill
 from .verify import Similarity, similarity
-from .work import Context, Prepared, SignedDoc, parallel_map, prepare_batch, sign_batch
+from .work import Context, Prepared, SignedDoc, parallel_map, sign_batch
 
 __all__ = [
     "DocCluster",
     "DocMember",
     "ParagraphCluster",
     "ParagraphMember",
-    "ScanError",
     "ScanResult",
     "Summary",
     "scan",
@@ -40,12 +38,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-# Documents per batch sent to a worker, and the text size that closes a batch early.
-_BATCH_DOCS = 64
-_BATCH_CHARS = 1 << 20
-
-Progress = Callable[[str, int], None]
 
 
 @dataclass(frozen=True)
@@ -93,15 +85,6 @@ class ParagraphCluster:
 
 
 @dataclass(frozen=True)
-class ScanError:
-    """An input that could not be scanned: file, line (JSONL records) and reason."""
-
-    path: str
-    error: str
-    line: int | None = None
-
-
-@dataclass(frozen=True)
 class Summary:
     """Counts of a scan. ``documents`` were compared, ``failed`` could not be read.
 
@@ -130,7 +113,7 @@ class ScanResult:
     summary: Summary
     doc_clusters: tuple[DocCluster, ...]
     paragraph_clusters: tuple[ParagraphCluster, ...]
-    errors: tuple[ScanError, ...]
+    errors: tuple[Failure, ...]
     cleaning: dict[str, Any] | None = None
 
 
@@ -220,44 +203,17 @@ class _Paragraphs:
         )
 
 
-@dataclass(frozen=True)
-class _Staged:
-    """A pass-1 result waiting for pass 2: the document without its text, and where the
-    main text and line map were put in the scratch file."""
-
-    doc: Document
-    text_at: tuple[int, int]
-    map_at: tuple[int, int] | None
-
-    @classmethod
-    def store(cls, prepared: Prepared, spill: Spill) -> _Staged:
-        text = prepared.text.encode("utf-8", "surrogatepass")
-        map_at = None
-        if prepared.line_map is not None:
-            raw = np.asarray(prepared.line_map, dtype="<i4").tobytes()
-            map_at = (spill.append(raw), len(raw))
-        doc = prepared.doc
-        slim = Document(doc.id, "", doc.source, doc.line, doc.record, doc.format, doc.group)
-        return cls(slim, (spill.append(text), len(text)), map_at)
-
-    def load(self, spill: Spill) -> Prepared:
-        text = spill.read(*self.text_at).decode("utf-8", "surrogatepass")
-        line_map = None
-        if self.map_at is not None:
-            line_map = tuple(np.frombuffer(spill.read(*self.map_at), dtype="<i4").tolist())
-        return Prepared(self.doc, text, line_map)
-
-
 def scan_paths(
-    paths: Iterable[str], options: ScanOptions = ScanOptions(), progress: Progress | None = None
+    paths: Iterable[str], options: ScanOptions | None = None, progress: Progress | None = None
 ) -> ScanResult:
     """Scan the files and folders in ``paths`` (``-`` for standard input)."""
+    options = options or ScanOptions()
     return scan(iter_documents(paths, options.text_field, options.id_field), options, progress)
 
 
 def scan(
     documents: Iterable[Document | InputError],
-    options: ScanOptions = ScanOptions(),
+    options: ScanOptions | None = None,
     progress: Progress | None = None,
 ) -> ScanResult:
     """Find near-duplicate documents and paragraphs among ``documents``.
@@ -266,18 +222,19 @@ def scan(
     failures, as are documents whose id was already seen. ``progress(stage, count)`` is
     called after each batch with the number of documents done in that stage.
     """
+    options = options or ScanOptions()
     ctx = Context(
         options,
         lsh_params(_lsh_threshold(options), options.num_perm),
         lsh_params(options.paragraph_threshold, options.num_perm),
     )
-    errors: list[ScanError] = []
-    unique = _unique_ids(documents, errors)
+    errors: list[Failure] = []
+    unique = unique_ids(documents, errors)
     with Spill() as spill:
         table = _Table(spill)
         cleaning = None
         if options.clean:
-            staged, stats = _learn(unique, ctx, spill, errors, progress)
+            staged, stats = learn(unique, ctx, spill, errors, progress)
             ctx = replace(ctx, stats=stats)
             _collect((s.load(spill) for s in staged), ctx, table, errors, progress)
             cleaning = {
@@ -299,70 +256,19 @@ def _lsh_threshold(options: ScanOptions) -> float:
     return min(options.threshold, c * r / (1.0 + r - c * r))
 
 
-def _unique_ids(items: Iterable[Document | InputError], errors: list[ScanError]) -> Iterator[Document]:
-    """Documents with an id not seen before; errors and repeated ids go to ``errors``."""
-    seen: dict[str, str] = {}
-    for item in items:
-        if isinstance(item, InputError):
-            errors.append(ScanError(item.path, item.reason, item.line))
-        elif item.id in seen:
-            where = item.source or item.id
-            errors.append(
-                ScanError(where, f"duplicate document id {item.id!r} (first from {seen[item.id]}); skipped",
-                          item.line if item.record else None)
-            )
-        else:
-            seen[item.id] = item.source or item.id
-            yield item
-
-
-def _batches(items: Iterable[Any]) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    chars = 0
-    for item in items:
-        batch.append(item)
-        chars += len(item.text)
-        if len(batch) >= _BATCH_DOCS or chars >= _BATCH_CHARS:
-            yield batch
-            batch, chars = [], 0
-    if batch:
-        yield batch
-
-
-def _learn(
-    documents: Iterable[Document],
-    ctx: Context,
-    spill: Spill,
-    errors: list[ScanError],
-    progress: Progress | None,
-) -> tuple[list[_Staged], cleaner.CorpusStats | None]:
-    """Pass 1: main texts to the scratch file, and the cleaner's corpus statistics."""
-    builder = cleaner.CorpusStatsBuilder(ctx.clean_options)
-    staged: list[_Staged] = []
-    for _, results in parallel_map(prepare_batch, _batches(documents), ctx, ctx.options.jobs):
-        for item in results:
-            if isinstance(item, InputError):
-                errors.append(ScanError(item.path, item.reason, item.line))
-                continue
-            prepared, fp = item
-            builder.add(fp, prepared.doc.group)
-            staged.append(_Staged.store(prepared, spill))
-        if progress:
-            progress("learn", len(staged))
-    # Corpus statistics need a corpus: with one document there is nothing to learn.
-    return staged, builder.build() if len(staged) > 1 else None
-
-
 def _collect(
-    items: Iterable[Document | Prepared], ctx: Context, table: _Table, errors: list[ScanError],
+    items: Iterable[Document | Prepared],
+    ctx: Context,
+    table: _Table,
+    errors: list[Failure],
     progress: Progress | None,
 ) -> None:
     """Pass 2: clean and sign in workers; keep the results in ``table``."""
     done = 0
-    for batch, results in parallel_map(sign_batch, _batches(items), ctx, ctx.options.jobs):
+    for batch, results in parallel_map(sign_batch, batches(items), ctx, ctx.options.jobs):
         for item, result in zip(batch, results):
             if isinstance(result, InputError):
-                errors.append(ScanError(result.path, result.reason, result.line))
+                errors.append(Failure.of(result))
             else:
                 doc = item.doc if isinstance(item, Prepared) else item
                 table.add(doc.id, result)
@@ -371,7 +277,7 @@ def _collect(
             progress("sign", done)
 
 
-def _decide(table: _Table, ctx: Context, errors: list[ScanError], cleaning: dict[str, Any] | None) -> ScanResult:
+def _decide(table: _Table, ctx: Context, errors: list[Failure], cleaning: dict[str, Any] | None) -> ScanResult:
     """Match documents, then paragraphs of the documents kept, and build the result."""
     options = ctx.options
     n = len(table.ids)

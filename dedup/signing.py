@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .options import ScanOptions
 from .minhash import permuted_hashes, signature, span_signatures
 from .normalize import _fmix64, _powers, normalized_code_points, token_hashes
+from .options import ScanOptions
 from .paragraphs import split_paragraphs
 from .shingles import shingle_hashes
 
@@ -83,8 +83,9 @@ class Signed:
     paragraphs: SignedParagraphs
 
 
-def sign_text(text: str, options: ScanOptions = ScanOptions(), paragraphs: bool = True) -> Signed:
+def sign_text(text: str, options: ScanOptions | None = None, paragraphs: bool = True) -> Signed:
     """Sign a text at document level and, if asked, its paragraphs of enough tokens."""
+    options = options or ScanOptions()
     cps = normalized_code_points(text)
     words, starts = token_hashes(cps)
     shingles = shingle_hashes(words, options.ngram)

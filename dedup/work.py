@@ -26,7 +26,10 @@ from .lsh import LSHParams, band_keys
 from .options import ScanOptions
 from .signing import sign_text
 
-__all__ = ["Context", "Prepared", "SignedDoc", "parallel_map", "prepare_batch", "sign_batch"]
+__all__ = [
+    "Cleaned", "Context", "Prepared", "SignedDoc", "clean", "clean_batch", "parallel_map", "prepare",
+    "prepare_batch", "sign", "sign_batch",
+]  # fmt: skip
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +39,6 @@ R = TypeVar("R")
 # Batches in flight per worker: enough to keep workers busy while the main process reads
 # and collects, few enough that memory does not grow with the corpus.
 _IN_FLIGHT = 4
-# Characters of a document's cleaned text kept for the report's one-line preview.
-HEAD_CHARS = 160
 
 
 @dataclass(frozen=True)
@@ -53,15 +54,29 @@ class Context:
 
 @dataclass(frozen=True)
 class Prepared:
-    """A document's matching text, and the source line of each of its lines.
+    """A document's text for cleaning and matching, and where each of its lines came from.
 
-    For HTML that is the main text, with HTML source lines (0 where unknown); for text,
-    ``line_map`` is ``None``: line k of the text is line k of the document.
+    For HTML that is the main text, with the HTML source line of each line (0 where it
+    could not be found); for text, ``lines`` is ``None``: line k is the document's line k.
     """
 
     doc: Document
     text: str
-    line_map: tuple[int, ...] | None = None
+    lines: tuple[int, ...] | None = None
+
+    def source_line(self, k: int) -> int:
+        """The 1-based line of the source file for the 1-based line ``k`` of ``text``."""
+        if self.lines is None:
+            return self.doc.position(k)
+        return self.lines[k - 1] if 0 < k <= len(self.lines) else 0
+
+
+@dataclass(frozen=True)
+class Cleaned(Prepared):
+    """A prepared document after cleaning: removals carry source lines, like ``lines``."""
+
+    removed: tuple[cleaner.Removal, ...] = ()
+    flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -73,7 +88,6 @@ class SignedDoc:
     band_keys: np.ndarray
     shingles: np.ndarray
     doc_shingles: int
-    head: str
     para_index: np.ndarray
     para_line: np.ndarray  # 1-based line in the source file; 0 where unknown
     para_tokens: np.ndarray
@@ -86,97 +100,100 @@ class SignedDoc:
     flags: tuple[str, ...] = ()
 
 
-def _main_text(doc: Document) -> Prepared:
+def prepare(doc: Document) -> Prepared:
+    """The text to work on: the document's, or an HTML page's main text (trafilatura)."""
     if doc.format != "html":
         return Prepared(doc, doc.text)
     main = cleaner.extract_main_text(doc.text)
-    from clean.html import _Locator  # TODO public API
+    from clean.html import _Locator  # NOTE(integration): becomes clean.locate_lines
 
     locate = _Locator(doc.text, main.text)
     return Prepared(doc, main.text, tuple(locate(k) for k in range(1, main.text.count("\n") + 2)))
 
 
-def prepare_batch(batch: list[Document]) -> list[tuple[Prepared, cleaner.Fingerprint] | InputError]:
-    """Pass 1: main text and line fingerprint of each document."""
-    ctx = _context()
-    out: list[tuple[Prepared, cleaner.Fingerprint] | InputError] = []
-    for doc in batch:
+def clean(prepared: Prepared, ctx: Context) -> Cleaned:
+    """Strip boilerplate with the context's corpus statistics; line numbers stay the source's."""
+    if not prepared.text.strip():
+        return Cleaned(prepared.doc, prepared.text, prepared.lines)
+    options = ctx.clean_options
+    if prepared.doc.format == "html":  # trafilatura has already found the body
+        options = replace(options, segment=False)
+    result = cleaner.clean_text(prepared.text, options, ctx.stats, prepared.doc.group)
+    lines = tuple(prepared.source_line(k) if k else 0 for k in result.line_map)
+    removed = tuple(
+        cleaner.Removal(prepared.source_line(r.first_line), prepared.source_line(r.last_line), r.rule, r.text)
+        for r in result.removed
+    )
+    return Cleaned(prepared.doc, result.text, lines, removed, result.flags)
+
+
+def _each(batch: list[Any], work: Callable[[Any], R]) -> list[R | InputError]:
+    """``work`` on each item; a failure becomes an error for that document only."""
+    out: list[R | InputError] = []
+    for item in batch:
         try:
-            prepared = _main_text(doc)
-            out.append((prepared, cleaner.fingerprint(prepared.text, ctx.clean_options)))
+            out.append(work(item))
         except Exception as exc:  # one bad document must not stop the run
-            out.append(_failure(doc, exc))
+            doc = item if isinstance(item, Document) else item.doc
+            log.debug("failed on %s", doc.id, exc_info=True)
+            reason = (
+                str(exc.reason) if isinstance(exc, InputError) else f"could not process: {type(exc).__name__}: {exc}"
+            )
+            out.append(InputError(doc.source or doc.id, reason, doc.line if doc.record else None))
     return out
+
+
+def prepare_batch(batch: list[Document]) -> list[tuple[Prepared, cleaner.Fingerprint] | InputError]:
+    """Pass 1 of a corpus run: each document's text and line fingerprint."""
+    ctx = _context()
+
+    def work(doc: Document) -> tuple[Prepared, cleaner.Fingerprint]:
+        prepared = prepare(doc)
+        return prepared, cleaner.fingerprint(prepared.text, ctx.clean_options)
+
+    return _each(batch, work)
+
+
+def clean_batch(batch: list[Prepared | Document]) -> list[Cleaned | InputError]:
+    """Clean each document (pass 2 of ``dedup clean``)."""
+    ctx = _context()
+    return _each(batch, lambda item: clean(item if isinstance(item, Prepared) else prepare(item), ctx))
 
 
 def sign_batch(batch: list[Prepared | Document]) -> list[SignedDoc | InputError]:
-    """Pass 2: clean (if asked) and sign each document."""
+    """Clean (if the options say so) and sign each document (pass 2 of a scan)."""
     ctx = _context()
-    out: list[SignedDoc | InputError] = []
-    for item in batch:
-        doc = item.doc if isinstance(item, Prepared) else item
-        try:
-            prepared = item if isinstance(item, Prepared) else _main_text(item)
-            out.append(_sign(prepared, ctx))
-        except Exception as exc:  # one bad document must not stop the run
-            out.append(_failure(doc, exc))
-    return out
+
+    def work(item: Prepared | Document) -> SignedDoc:
+        prepared = item if isinstance(item, Prepared) else prepare(item)
+        return sign(clean(prepared, ctx) if ctx.options.clean else prepared, ctx)
+
+    return _each(batch, work)
 
 
-def _failure(doc: Document, exc: Exception) -> InputError:
-    log.debug("failed on %s", doc.id, exc_info=True)
-    reason = str(exc) if isinstance(exc, InputError) else f"could not process: {type(exc).__name__}: {exc}"
-    return InputError(doc.source or doc.id, reason, doc.line if doc.record else None)
-
-
-def _sign(prepared: Prepared, ctx: Context) -> SignedDoc:
+def sign(prepared: Prepared, ctx: Context) -> SignedDoc:
+    """Signatures and band keys of a document and its paragraphs, with source positions."""
     options = ctx.options
-    text, line_map = prepared.text, prepared.line_map
-    removed: tuple[cleaner.Removal, ...] = ()
-    flags: tuple[str, ...] = ()
-    if options.clean and text.strip():
-        clean_options = ctx.clean_options
-        if prepared.doc.format == "html":  # trafilatura already found the body
-            clean_options = replace(clean_options, segment=False)
-        result = cleaner.clean_text(text, clean_options, ctx.stats, prepared.doc.group)
-        removed, flags = result.removed, result.flags
-        if line_map is not None:  # compose: cleaned line -> main-text line -> source line
-            removed = tuple(_remap(r, line_map) for r in removed)
-            line_map = tuple(line_map[k - 1] if k else 0 for k in result.line_map)
-        else:
-            line_map = result.line_map
-        text = result.text
-    signed = sign_text(text, options, paragraphs=options.level != "doc")
+    signed = sign_text(prepared.text, options, paragraphs=options.level != "doc")
     paras = signed.paragraphs
-    doc = prepared.doc
-    if line_map is None:
-        para_line = np.array([doc.position(k) for k in paras.line.tolist()], dtype=np.int32)
-    else:
-        para_line = np.array([doc.position(line_map[k - 1]) if line_map[k - 1] else 0 for k in paras.line.tolist()], dtype=np.int32)
+    cleaned = prepared if isinstance(prepared, Cleaned) else None
     return SignedDoc(
         tokens=signed.tokens,
         exact=signed.exact,
         band_keys=band_keys(signed.signature[None, :], ctx.doc_lsh)[0],
         shingles=signed.shingles,
         doc_shingles=signed.doc_shingles,
-        head=" ".join(text[: HEAD_CHARS * 2].split())[:HEAD_CHARS],
         para_index=paras.index,
-        para_line=para_line,
+        para_line=np.array([prepared.source_line(k) for k in paras.line.tolist()], dtype=np.int32),
         para_tokens=paras.tokens,
         para_start=paras.start,
         para_stop=paras.stop,
         para_exact=paras.exact,
         para_band_keys=band_keys(paras.signatures, ctx.paragraph_lsh),
         para_texts=paras.texts,
-        removed=removed,
-        flags=flags,
+        removed=cleaned.removed if cleaned else (),
+        flags=cleaned.flags if cleaned else (),
     )
-
-
-def _remap(removal: cleaner.Removal, line_map: tuple[int, ...]) -> cleaner.Removal:
-    first = line_map[removal.first_line - 1] if removal.first_line else 0
-    last = line_map[removal.last_line - 1] if removal.last_line else 0
-    return cleaner.Removal(first, last, removal.rule, removal.text)
 
 
 # The context of this process's work: set once per worker by the pool initializer (or
@@ -195,9 +212,7 @@ def _context() -> Context:
     return _CONTEXT[0]
 
 
-def parallel_map(
-    func: Callable[[T], R], batches: Iterable[T], ctx: Context, jobs: int
-) -> Iterator[tuple[T, R]]:
+def parallel_map(func: Callable[[T], R], batches: Iterable[T], ctx: Context, jobs: int) -> Iterator[tuple[T, R]]:
     """``(batch, func(batch))`` for each batch, in order, computed in ``jobs`` worker
     processes (in this one if ``jobs`` is 1).
 

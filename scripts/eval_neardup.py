@@ -128,7 +128,9 @@ def load_pages(eval_dir: Path, cache: Path) -> list[Page]:
     truth = json.loads((aeb / "ground-truth.json").read_text(encoding="utf-8"))
     raw: list[tuple[str, str, str, Path]] = []
     for key in sorted(truth):
-        raw.append((f"aeb-{key[:12]}", truth[key].get("url", ""), truth[key]["articleBody"], aeb / "html" / f"{key}.html.gz"))
+        raw.append(
+            (f"aeb-{key[:12]}", truth[key].get("url", ""), truth[key]["articleBody"], aeb / "html" / f"{key}.html.gz")
+        )
     wcxb = eval_dir / "wcxb-dev"
     files = json.loads((wcxb / "metadata.json").read_text(encoding="utf-8"))["files"]
     for key in sorted(files):
@@ -196,7 +198,9 @@ def _page_text(site: Page, paragraphs: list[str], rng: random.Random, chrome: bo
 
 def _copy(rng: random.Random, body: list[str], vocab: list[str]) -> tuple[list[str], tuple[str, ...]]:
     """A syndicated copy: a random mix of the usual changes, at least one."""
-    kinds = [k for k in ("headline", "edits", "abridged", "quotes") if rng.random() < 0.5] or [rng.choice(["headline", "edits", "abridged"])]
+    kinds = [k for k in ("headline", "edits", "abridged", "quotes") if rng.random() < 0.5] or [
+        rng.choice(["headline", "edits", "abridged"])
+    ]
     paras = list(body)
     if "abridged" in kinds and len(paras) >= 3:
         keep = max(2, round(len(paras) * rng.uniform(0.5, 0.85)))
@@ -214,7 +218,13 @@ def _copy(rng: random.Random, body: list[str], vocab: list[str]) -> tuple[list[s
 
 
 def build(
-    pages: list[Page], seed: int, originals: int, singles: int, fillers: int, briefs: int, hosts: int,
+    pages: list[Page],
+    seed: int,
+    originals: int,
+    singles: int,
+    fillers: int,
+    briefs: int,
+    hosts: int,
     chrome: bool = True,
 ) -> list[Doc]:
     """The benchmark documents, deterministic for a seed (``chrome=False``: article text
@@ -240,14 +250,22 @@ def build(
 
     for g, page in enumerate(take(originals)):
         home = rng.randrange(len(sites))
-        docs.append(Doc(f"orig-{g:03d}", _page_text(sites[home], page.body, rng, chrome), sites[home].site, "original", g))
+        docs.append(
+            Doc(f"orig-{g:03d}", _page_text(sites[home], page.body, rng, chrome), sites[home].site, "original", g)
+        )
         others = [k for k in range(len(sites)) if k != home]
         for c, host in enumerate(rng.sample(others, rng.randint(1, 3))):
             paras, kinds = _copy(rng, page.body, vocab)
-            docs.append(Doc(f"copy-{g:03d}-{c}", _page_text(sites[host], paras, rng, chrome), sites[host].site, "copy", g, kinds))
+            docs.append(
+                Doc(
+                    f"copy-{g:03d}-{c}", _page_text(sites[host], paras, rng, chrome), sites[host].site, "copy", g, kinds
+                )
+            )
     for k, page in enumerate(take(singles)):
         host = rng.randrange(len(sites))
-        docs.append(Doc(f"single-{k:03d}", _page_text(sites[host], page.body, rng, chrome), sites[host].site, "original"))
+        docs.append(
+            Doc(f"single-{k:03d}", _page_text(sites[host], page.body, rng, chrome), sites[host].site, "original")
+        )
     for k, page in enumerate(take(fillers)):
         host = rng.randrange(len(sites))
         docs.append(Doc(f"filler-{k:03d}", _page_text(sites[host], page.body, rng, chrome), sites[host].site, "filler"))
@@ -258,6 +276,74 @@ def build(
         docs.append(Doc(f"brief-{k:03d}", _page_text(sites[host], [story], rng, chrome), sites[host].site, "brief"))
     rng.shuffle(docs)
     return docs
+
+
+@dataclass
+class ParagraphCase:
+    """Documents where some paragraphs were pasted from other documents, and where."""
+
+    docs: list[Doc]
+    pairs: set[tuple[tuple[str, int], tuple[str, int]]]  # ((id, line), (id, line)) pasted copies
+
+
+def build_paragraphs(pages: list[Page], seed: int, count: int, hosts: int, chrome: bool) -> ParagraphCase:
+    """Agency paragraphs pasted into other outlets' articles: each receiving article gets
+    1 to 3 paragraphs (of 20+ words) from one source article, lightly edited or not."""
+    rng = random.Random(seed + 1)
+    usable = [p for p in pages if p.words >= 150 and sum(len(x.split()) >= 20 for x in p.body) >= 3]
+    rng.shuffle(usable)
+    sites = [p for p in pages if p.good_host][:hosts]
+    vocab = sorted({w for p in usable[:200] for w in _WORDS.findall(" ".join(p.body)) if len(w) > 2})
+    docs: list[Doc] = []
+    pairs: set[tuple[tuple[str, int], tuple[str, int]]] = set()
+
+    def place(doc_id: str, paragraphs: list[str]) -> dict[int, int]:
+        """Write the document; return the source line of each paragraph index."""
+        site = sites[rng.randrange(len(sites))] if chrome else None
+        head = (site.head + [""]) if site else []
+        sep_blank = rng.random() < 0.6
+        lines, where = list(head), {}
+        for k, para in enumerate(paragraphs):
+            where[k] = len(lines) + 1
+            lines.append(para)
+            if sep_blank:
+                lines.append("")
+        lines += ([""] + site.tail) if site else []
+        docs.append(Doc(doc_id, "\n".join(lines) + "\n", site.site if site else "none", "article"))
+        return where
+
+    for k in range(count):
+        source, target = usable[2 * k], usable[2 * k + 1]
+        src_where = place(f"src-{k:03d}", source.body)
+        long_ones = [i for i, para in enumerate(source.body) if len(para.split()) >= 20]
+        picked = sorted(rng.sample(long_ones, min(len(long_ones), rng.randint(1, 3))))
+        body = list(target.body)
+        inserted = []
+        for i in picked:
+            para = source.body[i]
+            if rng.random() < 0.5:
+                para = _edit_words(rng, para, rng.uniform(0.02, 0.06), vocab)
+            if rng.random() < 0.5:
+                para = _quotes(rng, para)
+            at = rng.randint(0, len(body))
+            body.insert(at, para)
+            inserted = [(j + (j >= at), s) for j, s in inserted] + [(at, i)]
+        dst_where = place(f"dst-{k:03d}", body)
+        for j, i in inserted:
+            pairs.add(tuple(sorted(((f"src-{k:03d}", src_where[i]), (f"dst-{k:03d}", dst_where[j])))))  # type: ignore[arg-type]
+    return ParagraphCase(docs, pairs)
+
+
+def run_paragraphs(case: ParagraphCase, options: ScanOptions) -> tuple[set, float]:
+    start = time.perf_counter()
+    documents = [Document(d.id, d.text, source=f"{d.site}/{d.id}.txt", group=d.site) for d in case.docs]
+    result = scan(documents, options)
+    pred = set()
+    for c in result.paragraph_clusters:
+        for a, b in itertools.combinations(c.members, 2):
+            if a.id != b.id:
+                pred.add(tuple(sorted(((a.id, a.line), (b.id, b.line)))))
+    return pred, time.perf_counter() - start
 
 
 # -- scoring ---------------------------------------------------------------------------------
@@ -357,6 +443,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--write", type=Path, help="also write the benchmark as <site>/<id>.txt here")
     parser.add_argument("--no-datasketch", action="store_true")
     parser.add_argument("--no-chrome", action="store_true", help="article texts only: the matcher alone")
+    parser.add_argument(
+        "--paragraphs",
+        type=int,
+        default=150,
+        metavar="N",
+        help="paragraph benchmark: N source articles pasted into N others (0: skip)",
+    )
     args = parser.parse_args(argv)
 
     if not (args.eval_dir / "aeb" / "ground-truth.json").exists():
@@ -394,6 +487,17 @@ def main(argv: list[str] | None = None) -> int:
         print(_row("datasketch MinHashLSH(0.8), word 5-grams", score(pred, truth, secs)))
         for line in breakdown(docs, pred, truth):
             print(line)
+    if args.paragraphs:
+        case = build_paragraphs(pages, args.seed, args.paragraphs, args.hosts, not args.no_chrome)
+        print(f"\nparagraph benchmark: {len(case.docs)} documents, {len(case.pairs)} pasted paragraphs")
+        print(f"  {'method':<44} {'P':>6} {'R':>6} {'F1':>6} {'pairs':>7} {'sec':>7}")
+        grid = [(ScanOptions().ngram, ScanOptions().paragraph_threshold)]
+        if args.sweep:
+            grid = list(itertools.product((3, 5), (0.3, 0.4, 0.5, 0.6, 0.7)))
+        for ngram, threshold in grid:
+            options = replace(base, level="both", ngram=ngram, paragraph_threshold=threshold)
+            pred, secs = run_paragraphs(case, options)
+            print(_row(f"dedup paragraphs ngram={ngram} t={threshold}", score(pred, case.pairs, secs)), flush=True)
     if args.sweep:
         print("\nsweep (document level):")
         print(f"  {'options':<44} {'P':>6} {'R':>6} {'F1':>6} {'pairs':>7} {'sec':>7}")

@@ -65,7 +65,9 @@ def test_output_must_not_overwrite_an_input(runner, corpus_dir):
 
 
 def test_failed_inputs_are_named_and_the_run_goes_on(runner, tmp_path, corpus_dir):
-    (tmp_path / "good.txt").write_text((corpus_dir / "001_ff58ae107db7a909.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "good.txt").write_text(
+        (corpus_dir / "001_ff58ae107db7a909.txt").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     (tmp_path / "bad.jsonl").write_text('{"id": "x", "text": "ok text"}\n{broken\n', encoding="utf-8")
     (tmp_path / "empty.txt").write_text("", encoding="utf-8")
     res = runner.invoke(main, ["scan", str(tmp_path), "--format", "json", "--jobs", "1"])

@@ -26,9 +26,11 @@ def _components(n, pairs):
     return sorted(out)
 
 
-@given(st.integers(min_value=1, max_value=30).flatmap(
-    lambda n: st.tuples(st.just(n), st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=40))
-))
+@given(
+    st.integers(min_value=1, max_value=30).flatmap(
+        lambda n: st.tuples(st.just(n), st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=40))
+    )
+)
 def test_components_match_a_graph_search(case):
     n, pairs = case
     assert clusters(n, pairs) == _components(n, pairs)

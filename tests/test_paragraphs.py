@@ -31,7 +31,8 @@ def test_hard_wrapped_prose_is_one_paragraph():
 
 
 def test_headline_and_caption_lines_stay_apart():
-    text = "Ukrainian soldiers clashed with soldiers from North Korea.\nUkrainian soldiers clashed with soldiers from North Korea.\nImages source: Getty Images"
+    caption = "Ukrainian soldiers clashed with soldiers from North Korea."
+    text = f"{caption}\n{caption}\nImages source: Getty Images"
     assert len(split_paragraphs(text.split("\n"))) == 3
 
 

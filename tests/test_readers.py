@@ -18,7 +18,9 @@ def test_folders_are_walked_recursively_in_sorted_order(tmp_path):
     (tmp_path / "b").mkdir()
     (tmp_path / "a" / "deep").mkdir(parents=True)
     for rel in ["z.txt", "b/x.md", "a/deep/y.html", "a/c.txt", ".hidden.txt", "notes.log"]:
-        (tmp_path / rel).write_text("<html><body><p>text</p></body></html>" if rel.endswith("html") else "text", encoding="utf-8")
+        (tmp_path / rel).write_text(
+            "<html><body><p>text</p></body></html>" if rel.endswith("html") else "text", encoding="utf-8"
+        )
     docs = _read(tmp_path)
     assert [d.id for d in docs] == ["a/c.txt", "a/deep/y.html", "b/x.md", "z.txt"]
     assert [d.format for d in docs] == ["text", "html", "text", "text"]

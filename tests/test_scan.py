@@ -15,9 +15,7 @@ def texts(corpus_dir):
 
 
 def _pairs(result):
-    return [
-        tuple((m.id[:3], m.line) for m in c.members) for c in result.paragraph_clusters
-    ]
+    return [tuple((m.id[:3], m.line) for m in c.members) for c in result.paragraph_clusters]
 
 
 @pytest.mark.parametrize("clean", [False, True])
@@ -107,7 +105,9 @@ def test_same_input_same_bytes_with_one_or_two_workers(corpus_dir, tmp_path):
     (tmp_path / "c").mkdir()
     for p in sorted(corpus_dir.glob("*.txt")):
         (tmp_path / "c" / p.name).write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
-    (tmp_path / "c" / "copy.txt").write_text((corpus_dir / "002_148bf2f60b8fd4a4.txt").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "c" / "copy.txt").write_text(
+        (corpus_dir / "002_148bf2f60b8fd4a4.txt").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     outputs = {render_json(scan_paths([str(tmp_path / "c")], ScanOptions(jobs=jobs))) for jobs in (1, 2, 2)}
     assert len(outputs) == 1
     report = json.loads(outputs.pop())
