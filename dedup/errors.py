@@ -6,7 +6,7 @@ print them as they are.
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "DedupError", "InputError", "OptionsError", "PathError"]
+__all__ = ["ConfigError", "DedupError", "InputError", "OptionsError", "OutputError", "PathError"]
 
 
 class DedupError(Exception):
@@ -37,3 +37,8 @@ class InputError(DedupError):
 
 class PathError(DedupError):
     """A path given as input does not exist or cannot be listed: a usage error."""
+
+
+class OutputError(DedupError):
+    """An output would overwrite an input, sit inside an input folder, or replace existing
+    output without being asked to: a usage error."""

@@ -50,6 +50,7 @@ class Staged:
     doc: Document
     text_at: tuple[int, int]
     lines_at: tuple[int, int] | None
+    metadata: dict[str, str]
 
     @classmethod
     def store(cls, prepared: Prepared, spill: Spill) -> Staged:
@@ -60,14 +61,14 @@ class Staged:
             lines_at = (spill.append(raw), len(raw))
         doc = prepared.doc
         slim = Document(doc.id, "", doc.source, doc.line, doc.record, doc.format, doc.group)
-        return cls(slim, (spill.append(text), len(text)), lines_at)
+        return cls(slim, (spill.append(text), len(text)), lines_at, dict(prepared.metadata))
 
     def load(self, spill: Spill) -> Prepared:
         text = spill.read(*self.text_at).decode("utf-8", "surrogatepass")
         lines = None
         if self.lines_at is not None:
             lines = tuple(np.frombuffer(spill.read(*self.lines_at), dtype="<i4").tolist())
-        return Prepared(self.doc, text, lines)
+        return Prepared(self.doc, text, lines, self.metadata)
 
 
 def unique_ids(items: Iterable[Document | InputError], errors: list[Failure]) -> Iterator[Document]:

@@ -225,8 +225,8 @@ def scan(
     options = options or ScanOptions()
     ctx = Context(
         options,
-        lsh_params(_lsh_threshold(options), options.num_perm),
-        lsh_params(options.paragraph_threshold, options.num_perm),
+        doc_lsh=lsh_params(_lsh_threshold(options), options.num_perm),
+        paragraph_lsh=lsh_params(options.paragraph_threshold, options.num_perm),
     )
     errors: list[Failure] = []
     unique = unique_ids(documents, errors)
@@ -300,7 +300,7 @@ def _decide(table: _Table, ctx: Context, errors: list[Failure], cleaning: dict[s
     paragraph_clusters: list[ParagraphCluster] = []
     compared = 0
     if options.level in ("paragraph", "both"):
-        paras = _Paragraphs.of(table, ctx.paragraph_lsh.bands)
+        paras = _Paragraphs.of(table, lsh_params(options.paragraph_threshold, options.num_perm).bands)
         active = np.flatnonzero(~dropped[paras.doc]) if len(paras.doc) else np.zeros(0, dtype=np.int64)
         compared = int(active.size)
 

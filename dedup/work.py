@@ -12,7 +12,7 @@ import logging
 import multiprocessing
 import sys
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
@@ -46,10 +46,11 @@ class Context:
     """Everything a worker needs besides the documents; sent to each worker once."""
 
     options: ScanOptions
-    doc_lsh: LSHParams
-    paragraph_lsh: LSHParams
     clean_options: cleaner.CleanOptions = field(default_factory=cleaner.CleanOptions)
     stats: cleaner.CorpusStats | None = None
+    # How signatures are cut into bands; only signing needs them.
+    doc_lsh: LSHParams | None = None
+    paragraph_lsh: LSHParams | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Prepared:
     doc: Document
     text: str
     lines: tuple[int, ...] | None = None
+    metadata: Mapping[str, str] = field(default_factory=dict)
 
     def source_line(self, k: int) -> int:
         """The 1-based line of the source file for the 1-based line ``k`` of ``text``."""
@@ -108,13 +110,14 @@ def prepare(doc: Document) -> Prepared:
     from clean.html import _Locator  # NOTE(integration): becomes clean.locate_lines
 
     locate = _Locator(doc.text, main.text)
-    return Prepared(doc, main.text, tuple(locate(k) for k in range(1, main.text.count("\n") + 2)))
+    lines = tuple(locate(k) for k in range(1, main.text.count("\n") + 2))
+    return Prepared(doc, main.text, lines, dict(main.metadata))
 
 
 def clean(prepared: Prepared, ctx: Context) -> Cleaned:
     """Strip boilerplate with the context's corpus statistics; line numbers stay the source's."""
     if not prepared.text.strip():
-        return Cleaned(prepared.doc, prepared.text, prepared.lines)
+        return Cleaned(prepared.doc, prepared.text, prepared.lines, prepared.metadata)
     options = ctx.clean_options
     if prepared.doc.format == "html":  # trafilatura has already found the body
         options = replace(options, segment=False)
@@ -124,7 +127,7 @@ def clean(prepared: Prepared, ctx: Context) -> Cleaned:
         cleaner.Removal(prepared.source_line(r.first_line), prepared.source_line(r.last_line), r.rule, r.text)
         for r in result.removed
     )
-    return Cleaned(prepared.doc, result.text, lines, removed, result.flags)
+    return Cleaned(prepared.doc, result.text, lines, prepared.metadata, removed, result.flags)
 
 
 def _each(batch: list[Any], work: Callable[[Any], R]) -> list[R | InputError]:
@@ -174,6 +177,8 @@ def sign_batch(batch: list[Prepared | Document]) -> list[SignedDoc | InputError]
 def sign(prepared: Prepared, ctx: Context) -> SignedDoc:
     """Signatures and band keys of a document and its paragraphs, with source positions."""
     options = ctx.options
+    if ctx.doc_lsh is None or ctx.paragraph_lsh is None:
+        raise RuntimeError("sign() needs a context with LSH parameters")
     signed = sign_text(prepared.text, options, paragraphs=options.level != "doc")
     paras = signed.paragraphs
     cleaned = prepared if isinstance(prepared, Cleaned) else None

@@ -60,7 +60,7 @@ def test_output_must_not_overwrite_an_input(runner, corpus_dir):
     before = target.read_bytes()
     res = runner.invoke(main, ["scan", str(corpus_dir), "-o", str(target)])
     assert res.exit_code == 2
-    assert "is one of the inputs; choose another file" in res.output
+    assert "is inside the input folder" in res.output
     assert target.read_bytes() == before
 
 
@@ -76,3 +76,45 @@ def test_failed_inputs_are_named_and_the_run_goes_on(runner, tmp_path, corpus_di
     assert f"{tmp_path / 'empty.txt'}: empty file" in res.stderr
     data = json.loads(res.stdout)
     assert data["summary"]["documents"] == 2 and data["summary"]["failed"] == 2
+
+
+def test_clean_writes_one_txt_per_input_and_explains(runner, corpus_dir, tmp_path):
+    out = tmp_path / "out"
+    res = runner.invoke(main, ["clean", str(corpus_dir), "-o", str(out), "--explain", "--jobs", "1"])
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in corpus_dir.glob("*.txt"))
+    cleaned = (out / "003_8bc150cff370669c.txt").read_text(encoding="utf-8")
+    assert "The Russian border region has seen heavy battles" in cleaned
+    assert "LEAVE A REPLY" not in cleaned and "reCAPTCHA" not in cleaned
+    explained = [line for line in res.stderr.splitlines() if line.startswith(str(corpus_dir))]
+    assert any(":25  comment-form  LEAVE A REPLY" in line for line in explained)
+    # Every explained line names a file, a line and a rule.
+    assert all(len(line.split("  ")) >= 3 for line in explained)
+
+
+def test_clean_jsonl_records(runner, corpus_dir):
+    res = runner.invoke(main, ["clean", str(corpus_dir), "--format", "jsonl", "-q", "--jobs", "1"])
+    assert res.exit_code == 0, res.output
+    records = [json.loads(line) for line in res.stdout.splitlines()]
+    assert [r["id"] for r in records] == sorted(p.name for p in corpus_dir.glob("*.txt"))
+    assert all({"id", "source", "text", "removed", "flags"} <= set(r) for r in records)
+    assert any(r["rule"] == "comment-form" for rec in records for r in rec["removed"])
+
+
+def test_clean_stdin_to_stdout(runner, corpus_dir):
+    text = (corpus_dir / "004_95bc31070ec5e5b3.txt").read_text(encoding="utf-8")
+    res = runner.invoke(main, ["clean", "-", "-q"], input=text)
+    assert res.exit_code == 0, res.output
+    assert "2 min read" not in res.stdout and "Kyiv Independent could not verify" in res.stdout
+
+
+def test_clean_refuses_unsafe_outputs(runner, corpus_dir, tmp_path):
+    res = runner.invoke(main, ["clean", str(corpus_dir), "-o", str(corpus_dir / "out")])
+    assert res.exit_code == 2 and "inside the input folder" in res.output
+    res = runner.invoke(main, ["clean", str(corpus_dir)])
+    assert res.exit_code == 2 and "-o OUT_DIR" in res.output
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "x.txt").write_text("keep me", encoding="utf-8")
+    res = runner.invoke(main, ["clean", str(corpus_dir), "-o", str(tmp_path / "full")])
+    assert res.exit_code == 2 and "--force" in res.output
+    assert (tmp_path / "full" / "x.txt").read_text(encoding="utf-8") == "keep me"
