@@ -104,39 +104,38 @@ def band_keys(signatures: np.ndarray, params: LSHParams) -> np.ndarray:
 def candidate_pairs(keys: np.ndarray) -> np.ndarray:
     """Pairs ``(i, j)``, ``i < j``, of rows that share a key in some band; sorted, unique.
 
-    Holds all keys in memory (it sorts each band).
+    Holds all keys in memory (it sorts each band). Buckets are handled a size at a time,
+    so the work is a few numpy calls per band, not a Python loop per bucket.
     """
     n = keys.shape[0]
     codes: list[np.ndarray] = []
     for band in range(keys.shape[1]):
+        # A stable sort keeps each bucket's members in increasing order.
         order = np.argsort(keys[:, band], kind="stable")
         ordered = keys[order, band]
-        breaks = np.flatnonzero(ordered[1:] != ordered[:-1]) + 1
-        starts = np.concatenate(([0], breaks))
-        sizes = np.diff(np.concatenate((starts, [n])))
-        pairs_at = starts[sizes == 2]
-        if pairs_at.size:
-            codes.append(_encode(order[pairs_at], order[pairs_at + 1], n))
-        for start in starts[sizes > 2].tolist():
-            stop = start + int(sizes[np.searchsorted(starts, start)])
-            members = np.sort(order[start:stop])
-            codes.append(_bucket_codes(members, n))
+        starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+        sizes = np.diff(np.append(starts, n))
+        for size in np.unique(sizes[sizes > 1]).tolist():
+            at = starts[sizes == size]
+            if size <= MAX_BUCKET_PAIRS:
+                members = order[at[:, None] + np.arange(size)]
+                i, j = np.triu_indices(size, k=1)
+                codes.append(_encode(members[:, i].ravel(), members[:, j].ravel(), n))
+            else:
+                codes.extend(_large_bucket(order[a : a + size], n) for a in at.tolist())
     if not codes:
         return np.zeros((0, 2), dtype=np.int64)
     unique = np.unique(np.concatenate(codes))
     return np.stack([unique // n, unique % n], axis=1)
 
 
-def _encode(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
-    lo = np.minimum(a, b).astype(np.int64)
-    hi = np.maximum(a, b).astype(np.int64)
-    return lo * n + hi
+def _encode(lo: np.ndarray, hi: np.ndarray, n: int) -> np.ndarray:
+    """One int64 per pair (members come in increasing order, so ``lo < hi``)."""
+    return lo.astype(np.int64) * n + hi
 
 
-def _bucket_codes(members: np.ndarray, n: int) -> np.ndarray:
-    if members.size <= MAX_BUCKET_PAIRS:
-        i, j = np.triu_indices(members.size, k=1)
-        return _encode(members[i], members[j], n)
+def _large_bucket(members: np.ndarray, n: int) -> np.ndarray:
+    """A chain and a star through a bucket too large for all its pairs."""
     chain = _encode(members[:-1], members[1:], n)
     star = _encode(np.full(members.size - 2, members[0]), members[2:], n)
     return np.concatenate((chain, star))

@@ -55,10 +55,10 @@ _CHUNK = 1 << 20
 @functools.cache
 def _char_classes() -> np.ndarray:
     """Class of every code point below ``_TABLE_SIZE``: separator, word, or single-token."""
-    category = unicodedata.category
-    head = bytes([_WORD if category(chr(cp))[0] in "LMN" else _SEP for cp in range(0x20000)])
+    # One C-level pass: the first letter of each character's general category.
+    majors = "".join(map(unicodedata.category, map(chr, range(0x20000))))[0::2].encode("ascii")
     table = np.full(_TABLE_SIZE, _SINGLE, dtype=np.uint8)
-    table[:0x20000] = np.frombuffer(head, dtype=np.uint8)
+    table[:0x20000] = np.where(np.isin(np.frombuffer(majors, dtype=np.uint8), list(b"LMN")), _WORD, _SEP)
     for lo, hi in _SINGLE_RANGES:
         sub = table[lo : hi + 1]
         sub[sub == _WORD] = _SINGLE
@@ -68,13 +68,11 @@ def _char_classes() -> np.ndarray:
 @functools.cache
 def _fold_table() -> np.ndarray:
     """``str.casefold`` of every code point of planes 0 and 1 that folds to one character."""
-    table = np.arange(_FOLD_SIZE, dtype=np.uint32)
-    for cp in range(_FOLD_SIZE):
-        folded = chr(cp).casefold()
-        if len(folded) != 1:
-            table[cp] = _MULTI
-        elif folded != chr(cp):
-            table[cp] = ord(folded)
+    folded = list(map(str.casefold, map(chr, range(_FOLD_SIZE))))
+    lengths = np.fromiter(map(len, folded), dtype=np.int64, count=_FOLD_SIZE)
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    table = _code_points("".join(folded))[starts].astype(np.uint32)
+    table[lengths != 1] = _MULTI
     return table
 
 
@@ -86,6 +84,12 @@ def _powers(size: int, base: int = _BASE) -> tuple[np.ndarray, np.ndarray]:
     down = np.full(size, pow(base, -1, 1 << 64), dtype=np.uint64)
     down[0] = 1
     return np.cumprod(up), np.cumprod(down)
+
+
+def warm_up() -> None:
+    """Build the lookup tables now (a forked worker then shares them instead of rebuilding)."""
+    _char_classes()
+    _fold_table()
 
 
 def normalize(text: str) -> str:

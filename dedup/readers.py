@@ -15,7 +15,6 @@ import re
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from .documents import Document
@@ -35,7 +34,7 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)"
 
 @dataclass(frozen=True)
 class _Input:
-    path: Path | None  # None for standard input
+    path: str | None  # None for standard input
     doc_id: str
     fmt: str
     group: str | None
@@ -55,57 +54,66 @@ def list_files(paths: Iterable[str]) -> Iterator[_Input | InputError]:
         if p == STDIN:
             yield _Input(None, "<stdin>", "auto", None)
         elif os.path.isdir(p):
-            yield from _walk(Path(p))
+            yield from _walk(p)
         elif not os.path.exists(p):
             yield InputError(p, "broken symbolic link")
         else:
-            path = Path(p)
-            yield _Input(path, path.name, FORMATS.get(path.suffix.lower(), "text"), path.parent.name or None)
+            parent, name = os.path.split(os.path.normpath(p))
+            yield _Input(p, name, _format(name, "text"), os.path.basename(parent) or None)
 
 
-def _walk(root: Path) -> Iterator[_Input | InputError]:
-    """Files under ``root`` with a known ending, sorted by relative path; follows links once."""
+def _format(name: str, default: str | None = None) -> str | None:
+    return FORMATS.get(os.path.splitext(name)[1].lower(), default)
+
+
+def _walk(root: str) -> Iterator[_Input | InputError]:
+    """Files under ``root`` with a known ending, sorted by relative path; follows links once.
+
+    Plain strings rather than ``pathlib`` here: this runs once per file of the corpus.
+    """
+    root_name = os.path.basename(os.path.normpath(root))
     seen = {os.path.realpath(root)}
-    stack = [root]
-    found: list[tuple[str, Path]] = []
+    stack = [("", root)]
+    found: list[tuple[str, str, str]] = []
     errors: list[InputError] = []
     while stack:
-        folder = stack.pop()
+        rel_folder, folder = stack.pop()
         try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
         except OSError as exc:
-            errors.append(InputError(str(folder), f"cannot list folder: {exc.strerror or exc}"))
+            errors.append(InputError(folder, f"cannot list folder: {exc.strerror or exc}"))
             continue
         for entry in entries:
             if entry.name.startswith("."):
                 continue
-            path = Path(entry.path)
-            rel = path.relative_to(root).as_posix()
+            rel = f"{rel_folder}/{entry.name}" if rel_folder else entry.name
             try:
                 is_dir = entry.is_dir()
-                is_file = entry.is_file()
+                is_file = not is_dir and entry.is_file()
             except OSError as exc:
-                errors.append(InputError(str(path), f"cannot read: {exc.strerror or exc}"))
+                errors.append(InputError(entry.path, f"cannot read: {exc.strerror or exc}"))
                 continue
             if is_dir:
-                real = os.path.realpath(path)
+                real = os.path.realpath(entry.path)
                 if real in seen:
-                    errors.append(InputError(str(path), "symbolic link loop (folder already visited)"))
+                    errors.append(InputError(entry.path, "symbolic link loop (folder already visited)"))
                 else:
                     seen.add(real)
-                    stack.append(path)
+                    stack.append((rel, entry.path))
             elif is_file:
-                if path.suffix.lower() in FORMATS:
-                    found.append((rel, path))
+                fmt = _format(entry.name)
+                if fmt:
+                    found.append((rel, entry.path, fmt))
                 else:
-                    log.info("%s: skipped (not one of %s)", path, ", ".join(FORMATS))
+                    log.info("%s: skipped (not one of %s)", entry.path, ", ".join(FORMATS))
             elif entry.is_symlink():
-                errors.append(InputError(str(path), "broken symbolic link"))
+                errors.append(InputError(entry.path, "broken symbolic link"))
     yield from errors
-    for rel, path in sorted(found):
-        parent = Path(rel).parent.as_posix()
-        group = root.name if parent == "." else f"{root.name}/{parent}"
-        yield _Input(path, rel, FORMATS[path.suffix.lower()], group)
+    found.sort()
+    for rel, path, fmt in found:
+        parent = rel.rpartition("/")[0]
+        yield _Input(path, rel, fmt, f"{root_name}/{parent}" if parent else root_name)
 
 
 def decode(data: bytes, source: str, html: bool = False) -> str:
@@ -154,9 +162,9 @@ def iter_documents(
         if isinstance(item, InputError):
             yield item
             continue
-        source = STDIN if item.path is None else str(item.path)
+        source = STDIN if item.path is None else item.path
         try:
-            data = sys.stdin.buffer.read() if item.path is None else item.path.read_bytes()
+            data = sys.stdin.buffer.read() if item.path is None else _read_bytes(item.path)
         except OSError as exc:
             yield InputError(source, f"cannot read: {exc.strerror or exc}")
             continue
@@ -173,6 +181,11 @@ def iter_documents(
             yield InputError(source, "empty file" if not text else "file has only white space")
             continue
         yield Document(id=item.doc_id, text=text, source=source, format=fmt, group=item.group)
+
+
+def _read_bytes(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
 
 
 def _sniff(data: bytes) -> str:

@@ -23,7 +23,7 @@ from .options import ScanOptions
 from .pipeline import Failure, Progress, batches, learn, unique_ids
 from .readers import iter_documents
 from .spill import Spill
-from .verify import Similarity, similarity
+from .verify import Similarity, distinct, similarity
 from .work import Context, Prepared, SignedDoc, parallel_map, sign_batch
 
 __all__ = [
@@ -170,7 +170,7 @@ class _Table:
     def doc_set(self, i: int) -> np.ndarray:
         """Sorted distinct shingle hashes of document ``i``."""
         raw = self.spill.read(self.shingles_at[i], self.doc_shingles[i] * 4)
-        return np.unique(np.frombuffer(raw, dtype="<u4"))
+        return distinct(np.frombuffer(raw, dtype="<u4"))
 
 
 @dataclass(frozen=True)
@@ -307,7 +307,7 @@ def _decide(table: _Table, ctx: Context, errors: list[Failure], cleaning: dict[s
         def para_set(k: int) -> np.ndarray:
             at = table.shingles_at[paras.doc[k]] + int(paras.start[k]) * 4
             raw = table.spill.read(at, int(paras.stop[k] - paras.start[k]) * 4)
-            return np.unique(np.frombuffer(raw, dtype="<u4"))
+            return distinct(np.frombuffer(raw, dtype="<u4"))
 
         threshold = options.paragraph_threshold
         found = match(active, paras.exact, paras.keys, para_set, lambda sim, a, b: sim.jaccard >= threshold)

@@ -7,6 +7,8 @@ than the document's.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,8 +32,10 @@ def exact_keys(words: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     Equal keys mean the same token sequence (identical after normalisation); two
     independent polynomial hashes over the token hashes, computed for all runs at once.
     """
-    size = 1 << max(12, int(words.size).bit_length())
     out = np.empty((lo.size, 2), dtype=np.uint64)
+    if lo.size == 0:
+        return out
+    size = 1 << max(12, int(words.size).bit_length())
     length = (hi - lo).astype(np.uint64)
     for half, base in enumerate(_KEY_BASES):
         up, down = _powers(size, base)
@@ -95,25 +99,26 @@ def sign_text(text: str, options: ScanOptions | None = None, paragraphs: bool = 
     else:
         permuted = None
         doc_signature = signature(shingles, options.num_perm, options.seed)
+    exact = hashlib.blake2b(words.tobytes(), digest_size=16).digest()
+    if not (paragraphs and words.size):
+        return Signed(
+            int(words.size), exact, shingles, int(shingles.size), doc_signature, _no_paragraphs(options.num_perm)
+        )
     lines = text.split("\n")
-    spans = split_paragraphs(lines) if paragraphs and words.size else []
-    if spans:
-        first = np.array([s.first for s in spans], dtype=np.int64)
-        last = np.array([s.last for s in spans], dtype=np.int64)
-        # Normalisation keeps every "\n", so the k-th newline of the code points ends
-        # line k; a paragraph's tokens are those on its lines.
-        token_line = np.searchsorted(np.flatnonzero(cps == 10), starts)
-        lo = np.searchsorted(token_line, first, side="left")
-        hi = np.searchsorted(token_line, last, side="right")
-        keep = np.flatnonzero(hi - lo >= options.min_paragraph_words)
-        lo, hi, first = lo[keep], hi[keep], first[keep]
-    else:
-        keep = lo = hi = first = np.zeros(0, dtype=np.int64)
-    keys = exact_keys(words, np.concatenate(([0], lo)), np.concatenate(([words.size], hi)))
+    spans = split_paragraphs(lines)
+    first = np.array([s.first for s in spans], dtype=np.int64)
+    last = np.array([s.last for s in spans], dtype=np.int64)
+    # Normalisation keeps every "\n", so the k-th newline of the code points ends line k;
+    # a paragraph's tokens are those on its lines.
+    token_line = np.searchsorted(np.flatnonzero(cps == 10), starts)
+    lo = np.searchsorted(token_line, first, side="left")
+    hi = np.searchsorted(token_line, last, side="right")
+    keep = np.flatnonzero(hi - lo >= options.min_paragraph_words)
+    lo, hi, first = lo[keep], hi[keep], first[keep]
     sigs, start, stop, extra = _paragraph_signatures(words, lo, hi, shingles, permuted, options)
     return Signed(
         tokens=int(words.size),
-        exact=keys[0].tobytes(),
+        exact=exact,
         shingles=np.concatenate([shingles, *extra]) if extra else shingles,
         doc_shingles=int(shingles.size),
         signature=doc_signature,
@@ -123,11 +128,21 @@ def sign_text(text: str, options: ScanOptions | None = None, paragraphs: bool = 
             tokens=(hi - lo).astype(np.int32),
             start=start,
             stop=stop,
-            exact=keys[1:],
+            exact=exact_keys(words, lo, hi),
             signatures=sigs,
             texts=["\n".join(lines[spans[k].first : spans[k].last + 1]) for k in keep.tolist()],
         ),
     )
+
+
+@functools.cache
+def _no_paragraphs(num_perm: int) -> SignedParagraphs:
+    """The empty paragraph table for a signature size (made once; never modified)."""
+    empty = np.zeros(0, dtype=np.int32)
+    return SignedParagraphs(
+        index=empty, line=empty, tokens=empty, start=empty, stop=empty,
+        exact=np.zeros((0, 2), dtype=np.uint64), signatures=np.zeros((0, num_perm), dtype=np.uint32), texts=[],
+    )  # fmt: skip
 
 
 def _paragraph_signatures(

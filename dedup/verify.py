@@ -1,6 +1,6 @@
 """Exact similarity of two shingle sets: what confirms or rejects an LSH candidate.
 
-Sets are sorted arrays of distinct 32-bit shingle hashes (``numpy.unique`` of a shingle
+Sets are sorted arrays of distinct 32-bit shingle hashes (:func:`distinct` of a shingle
 sequence). With a few hundred shingles a set, 32-bit hashes collide about once in ten
 million pairs of shingles, so the figures are exact for any practical purpose.
 """
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Similarity", "overlap", "similarity"]
+__all__ = ["Similarity", "distinct", "overlap", "similarity"]
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,23 @@ class Similarity:
 
     jaccard: float
     containment: float
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of an array: a shingle set from a shingle sequence.
+
+    (``numpy.unique`` does the same about ten times slower on arrays this small.)
+
+    >>> distinct(np.array([5, 1, 5, 3], dtype=np.uint32)).tolist()
+    [1, 3, 5]
+    """
+    ordered = np.sort(values)
+    if ordered.size < 2:
+        return ordered
+    keep = np.empty(ordered.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
 
 
 def overlap(a: np.ndarray, b: np.ndarray) -> int:

@@ -23,6 +23,7 @@ import clean as cleaner
 from .documents import Document
 from .errors import InputError
 from .lsh import LSHParams, band_keys
+from .normalize import warm_up
 from .options import ScanOptions
 from .signing import sign_text
 
@@ -100,6 +101,9 @@ class SignedDoc:
     para_texts: list[str]
     removed: tuple[cleaner.Removal, ...] = ()
     flags: tuple[str, ...] = ()
+
+
+_NO_KEYS = np.zeros((0, 0), dtype=np.uint64)
 
 
 def prepare(doc: Document) -> Prepared:
@@ -194,7 +198,7 @@ def sign(prepared: Prepared, ctx: Context) -> SignedDoc:
         para_start=paras.start,
         para_stop=paras.stop,
         para_exact=paras.exact,
-        para_band_keys=band_keys(paras.signatures, ctx.paragraph_lsh),
+        para_band_keys=band_keys(paras.signatures, ctx.paragraph_lsh) if len(paras) else _NO_KEYS,
         para_texts=paras.texts,
         removed=cleaned.removed if cleaned else (),
         flags=cleaned.flags if cleaned else (),
@@ -233,6 +237,7 @@ def parallel_map(func: Callable[[T], R], batches: Iterable[T], ctx: Context, job
         finally:
             _CONTEXT[:] = previous
         return
+    warm_up()  # build lookup tables once, before forking, so workers share them
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     pool = multiprocessing.get_context(method).Pool(jobs, initializer=_set_context, initargs=(ctx,))
     try:
