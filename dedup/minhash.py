@@ -44,15 +44,16 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
 
 
 def permuted_hashes(shingle_hashes: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
-    """Every shingle under every permutation: a ``(len(shingles), num_perm)`` uint32 matrix.
+    """Every shingle under every permutation: a ``(num_perm, len(shingles))`` uint32 matrix.
 
     Kept as one step so a document and its paragraphs share it: a paragraph's signature
-    is the column minimum over its own rows.
+    is the row-wise minimum over its own columns. (Permutations as rows keeps each
+    paragraph's values contiguous, which makes those minima about twice as fast.)
     """
     a, b = permutations(num_perm, seed)
     mixed = _fmix32(shingle_hashes.astype(np.uint32, copy=True))
-    out = np.multiply.outer(mixed, a)
-    out += b
+    out = np.multiply.outer(a, mixed)
+    out += b[:, None]
     return out
 
 
@@ -63,20 +64,18 @@ def signature(shingle_hashes: np.ndarray, num_perm: int = 128, seed: int = 1) ->
     """
     if shingle_hashes.size == 0:
         return np.full(num_perm, EMPTY_HASH, dtype=np.uint32)
-    return permuted_hashes(shingle_hashes, num_perm, seed).min(axis=0)
+    return permuted_hashes(shingle_hashes, num_perm, seed).min(axis=1)
 
 
 def span_signatures(permuted: np.ndarray, spans: np.ndarray) -> np.ndarray:
-    """Signatures of row ranges ``[start, stop)`` of a permuted-hash matrix, one per span.
-
-    ``spans`` is an ``(m, 2)`` array of non-empty, non-overlapping, increasing ranges.
-    """
+    """Signatures (one row each) of shingle ranges ``[start, stop)`` of a permuted-hash
+    matrix, for an ``(m, 2)`` array of non-empty, non-overlapping, increasing ranges."""
     if len(spans) == 0:
-        return np.zeros((0, permuted.shape[1]), dtype=np.uint32)
+        return np.zeros((0, permuted.shape[0]), dtype=np.uint32)
     # reduceat over [s0, e0, s1, e1, ...] reduces each [s_k, e_k) at the even positions,
     # and its last index reduces to the end, so a final span ending at the last row
     # drops its end index rather than pointing past the matrix.
     bounds = spans.reshape(-1)
-    if bounds[-1] == permuted.shape[0]:
+    if bounds[-1] == permuted.shape[1]:
         bounds = bounds[:-1]
-    return np.minimum.reduceat(permuted, bounds, axis=0)[0::2]
+    return np.minimum.reduceat(permuted, bounds, axis=1)[:, 0::2].T

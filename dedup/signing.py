@@ -95,7 +95,7 @@ def sign_text(text: str, options: ScanOptions | None = None, paragraphs: bool = 
     shingles = shingle_hashes(words, options.ngram)
     if shingles.size:
         permuted = permuted_hashes(shingles, options.num_perm, options.seed)
-        doc_signature = permuted.min(axis=0)
+        doc_signature = permuted.min(axis=1)
     else:
         permuted = None
         doc_signature = signature(shingles, options.num_perm, options.seed)

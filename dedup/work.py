@@ -25,11 +25,11 @@ from .errors import InputError
 from .lsh import LSHParams, band_keys
 from .normalize import warm_up
 from .options import ScanOptions
-from .signing import sign_text
+from .signing import Signed, sign_text
 
 __all__ = [
-    "Cleaned", "Context", "Prepared", "SignedDoc", "clean", "clean_batch", "parallel_map", "prepare",
-    "prepare_batch", "sign", "sign_batch",
+    "Cleaned", "Context", "Prepared", "SignedBatch", "clean", "clean_batch", "parallel_map", "prepare",
+    "prepare_batch", "sign_batch",
 ]  # fmt: skip
 
 log = logging.getLogger(__name__)
@@ -83,27 +83,34 @@ class Cleaned(Prepared):
 
 
 @dataclass(frozen=True)
-class SignedDoc:
-    """What the main process keeps of a signed document (texts go to the spill file)."""
+class SignedBatch:
+    """The signed documents of one batch, as columns: one pickle per batch, not per document.
 
-    tokens: int
-    exact: bytes
+    Rows of the document columns are the batch's documents that did not fail (``rows``
+    gives their positions in the batch); ``para_doc`` is a paragraph's row. ``shingles``
+    holds every document's shingle sequence, one after the other (``shingle_counts``
+    long each, the first ``doc_shingles`` of them the document's own).
+    """
+
+    rows: np.ndarray
+    failures: list[tuple[int, InputError]]
+    tokens: np.ndarray
+    exact: np.ndarray
     band_keys: np.ndarray
+    shingle_counts: np.ndarray
+    doc_shingles: np.ndarray
     shingles: np.ndarray
-    doc_shingles: int
+    removed: np.ndarray  # removals per document
+    removed_by_rule: dict[str, int]
+    flags: list[tuple[str, ...]]
+    para_doc: np.ndarray
     para_index: np.ndarray
     para_line: np.ndarray  # 1-based line in the source file; 0 where unknown
-    para_tokens: np.ndarray
     para_start: np.ndarray
     para_stop: np.ndarray
     para_exact: np.ndarray
     para_band_keys: np.ndarray
     para_texts: list[str]
-    removed: tuple[cleaner.Removal, ...] = ()
-    flags: tuple[str, ...] = ()
-
-
-_NO_KEYS = np.zeros((0, 0), dtype=np.uint64)
 
 
 def prepare(doc: Document) -> Prepared:
@@ -167,42 +174,65 @@ def clean_batch(batch: list[Prepared | Document]) -> list[Cleaned | InputError]:
     return _each(batch, lambda item: clean(item if isinstance(item, Prepared) else prepare(item), ctx))
 
 
-def sign_batch(batch: list[Prepared | Document]) -> list[SignedDoc | InputError]:
-    """Clean (if the options say so) and sign each document (pass 2 of a scan)."""
+def sign_batch(batch: list[Prepared | Document]) -> SignedBatch:
+    """Clean (if the options say so) and sign each document (pass 2 of a scan).
+
+    Band keys are cut for the whole batch at once: per document, numpy's call overhead
+    would cost more than the work.
+    """
     ctx = _context()
-
-    def work(item: Prepared | Document) -> SignedDoc:
-        prepared = item if isinstance(item, Prepared) else prepare(item)
-        return sign(clean(prepared, ctx) if ctx.options.clean else prepared, ctx)
-
-    return _each(batch, work)
-
-
-def sign(prepared: Prepared, ctx: Context) -> SignedDoc:
-    """Signatures and band keys of a document and its paragraphs, with source positions."""
-    options = ctx.options
     if ctx.doc_lsh is None or ctx.paragraph_lsh is None:
-        raise RuntimeError("sign() needs a context with LSH parameters")
-    signed = sign_text(prepared.text, options, paragraphs=options.level != "doc")
-    paras = signed.paragraphs
-    cleaned = prepared if isinstance(prepared, Cleaned) else None
-    return SignedDoc(
-        tokens=signed.tokens,
-        exact=signed.exact,
-        band_keys=band_keys(signed.signature[None, :], ctx.doc_lsh)[0],
-        shingles=signed.shingles,
-        doc_shingles=signed.doc_shingles,
-        para_index=paras.index,
-        para_line=np.array([prepared.source_line(k) for k in paras.line.tolist()], dtype=np.int32),
-        para_tokens=paras.tokens,
-        para_start=paras.start,
-        para_stop=paras.stop,
-        para_exact=paras.exact,
-        para_band_keys=band_keys(paras.signatures, ctx.paragraph_lsh) if len(paras) else _NO_KEYS,
-        para_texts=paras.texts,
-        removed=cleaned.removed if cleaned else (),
-        flags=cleaned.flags if cleaned else (),
+        raise RuntimeError("sign_batch() needs a context with LSH parameters")
+    options = ctx.options
+
+    def work(item: Prepared | Document) -> tuple[Prepared, Signed]:
+        prepared = item if isinstance(item, Prepared) else prepare(item)
+        if options.clean:
+            prepared = clean(prepared, ctx)
+        return prepared, sign_text(prepared.text, options, paragraphs=options.level != "doc")
+
+    done = _each(batch, work)
+    rows = [k for k, r in enumerate(done) if not isinstance(r, InputError)]
+    signed = [done[k] for k in rows]
+    docs = [s for _, s in signed]
+    paras = [s.paragraphs for s in docs]
+    counts = np.array([len(p) for p in paras], dtype=np.int64)
+    rule_counts: dict[str, int] = {}
+    removed = []
+    for prepared, _ in signed:
+        cuts = prepared.removed if isinstance(prepared, Cleaned) else ()
+        removed.append(len(cuts))
+        for r in cuts:
+            rule_counts[r.rule] = rule_counts.get(r.rule, 0) + 1
+    para_sigs = _cat([p.signatures for p in paras], (0, options.num_perm), np.uint32)
+    return SignedBatch(
+        rows=np.array(rows, dtype=np.int64),
+        failures=[(k, r) for k, r in enumerate(done) if isinstance(r, InputError)],
+        tokens=np.array([s.tokens for s in docs], dtype=np.int64),
+        exact=np.frombuffer(b"".join(s.exact for s in docs), dtype=np.uint64).reshape(-1, 2),
+        band_keys=band_keys(_cat([s.signature[None, :] for s in docs], (0, options.num_perm), np.uint32), ctx.doc_lsh),
+        shingle_counts=np.array([s.shingles.size for s in docs], dtype=np.int64),
+        doc_shingles=np.array([s.doc_shingles for s in docs], dtype=np.int64),
+        shingles=_cat([s.shingles for s in docs], (0,), np.uint32),
+        removed=np.array(removed, dtype=np.int64),
+        removed_by_rule=rule_counts,
+        flags=[p.flags if isinstance(p, Cleaned) else () for p, _ in signed],
+        para_doc=np.repeat(np.arange(len(docs), dtype=np.int64), counts),
+        para_index=_cat([p.index for p in paras], (0,), np.int32),
+        para_line=np.array(
+            [prepared.source_line(k) for (prepared, _), p in zip(signed, paras) for k in p.line.tolist()],
+            dtype=np.int32,
+        ),
+        para_start=_cat([p.start for p in paras], (0,), np.int64),
+        para_stop=_cat([p.stop for p in paras], (0,), np.int64),
+        para_exact=_cat([p.exact for p in paras], (0, 2), np.uint64),
+        para_band_keys=band_keys(para_sigs, ctx.paragraph_lsh),
+        para_texts=[t for p in paras for t in p.texts],
     )
+
+
+def _cat(parts: list[np.ndarray], empty_shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.zeros(empty_shape, dtype=dtype)
 
 
 # The context of this process's work: set once per worker by the pool initializer (or
