@@ -112,3 +112,30 @@ def test_same_input_same_bytes_with_one_or_two_workers(corpus_dir, tmp_path):
     assert len(outputs) == 1
     report = json.loads(outputs.pop())
     assert report["summary"]["doc_clusters"] == 1
+
+
+def _page(title, paragraphs, nav):
+    from html import escape
+
+    links = "".join(f'<li><a href="/{n}">{n}</a></li>' for n in nav)
+    body = "\n".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+    return (
+        f"<!DOCTYPE html>\n<html><head><title>{escape(title)}</title><meta charset='utf-8'></head>\n<body>\n"
+        f"<nav><ul>{links}</ul></nav>\n<article>\n<h1>{escape(title)}</h1>\n{body}\n</article>\n"
+        "<footer>© 2024 Example News. All rights reserved.</footer>\n</body></html>\n"
+    )
+
+
+@pytest.mark.parametrize("clean", [False, True])
+def test_html_pages_are_matched_on_their_main_text_with_html_lines(texts, tmp_path, clean):
+    a = texts["003"].split("\n\n")[:11]
+    b = texts["004"].split("\n")[6:14]
+    (tmp_path / "a.html").write_text(_page(a[0], a[1:], ["World", "Politics"]), encoding="utf-8")
+    (tmp_path / "b.html").write_text(_page("Kyiv report", b, ["Home", "Opinion"]), encoding="utf-8")
+    result = scan_paths([str(tmp_path)], ScanOptions(clean=clean, jobs=1))
+    assert result.doc_clusters == ()
+    assert len(result.paragraph_clusters) == 3
+    for cluster in result.paragraph_clusters:
+        for member in cluster.members:
+            html_line = (tmp_path / member.id).read_text(encoding="utf-8").split("\n")[member.line - 1]
+            assert html_line.startswith("<p>") and member.text[:40] in html_line.replace("&#x27;", "'")
