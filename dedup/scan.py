@@ -17,13 +17,12 @@ import numpy as np
 
 from .documents import Document
 from .errors import InputError
-from .lsh import lsh_params
-from .matching import match
+from .matching import document_lsh, match, paragraph_lsh, same_document, same_paragraph
 from .options import ScanOptions
 from .pipeline import Failure, Progress, batches, learn, unique_ids
 from .readers import iter_documents
 from .spill import Spill
-from .verify import Similarity, distinct, similarity
+from .verify import distinct, similarity
 from .work import Context, Prepared, SignedBatch, parallel_map, sign_batch
 
 __all__ = [
@@ -240,11 +239,7 @@ def scan(
     called after each batch with the number of documents done in that stage.
     """
     options = options or ScanOptions()
-    ctx = Context(
-        options,
-        doc_lsh=lsh_params(_lsh_threshold(options), options.num_perm),
-        paragraph_lsh=lsh_params(options.paragraph_threshold, options.num_perm),
-    )
+    ctx = Context(options, doc_lsh=document_lsh(options), paragraph_lsh=paragraph_lsh(options))
     errors: list[Failure] = []
     unique = unique_ids(documents, errors)
     with Spill() as spill:
@@ -262,24 +257,6 @@ def scan(
         else:
             _collect(unique, ctx, table, errors, progress)
         return _decide(table, ctx, errors, cleaning)
-
-
-# LSH for documents is tuned no lower than this: pairs that only containment accepts can
-# have a Jaccard similarity down to 0.3 (an abridged copy 40% as long), but tuning the
-# bands that low doubles their number and the candidates. At this floor LSH still finds
-# 89% of pairs at Jaccard 0.3 and 98% at 0.4; on the syndication benchmark recall did not
-# move (0.989 at 0.3 and at 0.4) while candidates fell.
-CONTAINMENT_LSH_FLOOR = 0.4
-
-
-def _lsh_threshold(options: ScanOptions) -> float:
-    """The Jaccard similarity the document LSH is tuned for."""
-    if options.containment is None:
-        return options.threshold
-    c, r = options.containment, options.min_length_ratio
-    # Smallest Jaccard of sets |A| = r|B| with |A & B| = c|A|: c*r / (1 + r - c*r).
-    lowest = c * r / (1.0 + r - c * r)
-    return min(options.threshold, max(lowest, CONTAINMENT_LSH_FLOOR))
 
 
 def _collect(
@@ -309,7 +286,7 @@ def _decide(table: _Table, ctx: Context, errors: list[Failure], cleaning: dict[s
     doc_clusters: list[DocCluster] = []
     dropped = np.zeros(n, dtype=bool)
     if options.level in ("doc", "both") and n:
-        found = match(np.flatnonzero(docs.tokens > 0), docs.exact, docs.keys, docs.shingle_set, _doc_rule(options))
+        found = match(np.flatnonzero(docs.tokens > 0), docs.exact, docs.keys, docs.shingle_set, same_document(options))
         candidates += found.candidates
         rejected += found.rejected
         for members in found.clusters:
@@ -327,8 +304,7 @@ def _decide(table: _Table, ctx: Context, errors: list[Failure], cleaning: dict[s
         def para_set(k: int) -> np.ndarray:
             return docs.shingle_set(int(paras.doc[k]), int(paras.start[k]), int(paras.stop[k]))
 
-        threshold = options.paragraph_threshold
-        found = match(active, paras.exact, paras.keys, para_set, lambda sim, a, b: sim.jaccard >= threshold)
+        found = match(active, paras.exact, paras.keys, para_set, same_paragraph(options))
         candidates += found.candidates
         rejected += found.rejected
         for members in found.clusters:
@@ -347,22 +323,6 @@ def _decide(table: _Table, ctx: Context, errors: list[Failure], cleaning: dict[s
         rejected_candidates=rejected,
     )
     return ScanResult(options, summary, tuple(doc_clusters), tuple(paragraph_clusters), tuple(errors), cleaning)
-
-
-def _doc_rule(options: ScanOptions) -> Callable[[Similarity, np.ndarray, np.ndarray], bool]:
-    """Same article: Jaccard at the threshold, or (abridged copy) the shorter one mostly
-    contained in the longer and not much shorter than it."""
-    threshold, containment, ratio = options.threshold, options.containment, options.min_length_ratio
-
-    def accept(sim: Similarity, a: np.ndarray, b: np.ndarray) -> bool:
-        if sim.jaccard >= threshold:
-            return True
-        if containment is None or sim.containment < containment:
-            return False
-        small, large = sorted((a.size, b.size))
-        return small >= ratio * large
-
-    return accept
 
 
 def _doc_cluster(members: list[int], docs: _Docs, keep: str) -> DocCluster:
