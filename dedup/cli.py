@@ -110,6 +110,13 @@ def main() -> None:
 )
 @click.option("--no-containment", is_flag=True, help="Decide documents on Jaccard similarity alone.")
 @click.option(
+    "--min-length-ratio",
+    type=float,
+    default=ScanOptions.min_length_ratio,
+    show_default=True,
+    help="Containment counts only if the shorter document is at least this share of the longer.",
+)
+@click.option(
     "--paragraph-threshold",
     type=float,
     default=ScanOptions.paragraph_threshold,
@@ -134,6 +141,12 @@ def main() -> None:
     help="Which document of a cluster is kept: first in input order, or longest.",
 )
 @click.option("--clean/--no-clean", default=True, show_default=True, help="Strip boilerplate before matching.")
+@click.option(
+    "--rules",
+    "clean_rules",
+    type=click.Path(exists=True, dir_okay=False),
+    help="TOML file adding cleaning patterns or disabling built-in rules.",
+)
 @click.option("--text-field", default="text", show_default=True, help="JSONL field holding the text.")
 @click.option("--id-field", default="id", show_default=True, help="JSONL field holding the document id.")
 @click.option("--jobs", "-j", type=int, default=None, help="Worker processes  [default: all cores]")
@@ -177,7 +190,7 @@ def scan(
     progress = _Progress(not quiet)
     try:
         result = scan_paths(paths, options, progress)
-    except PathError as exc:
+    except (PathError, ConfigError) as exc:
         raise click.UsageError(str(exc)) from None
     except DedupError as exc:
         raise click.ClickException(str(exc)) from None

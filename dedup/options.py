@@ -48,6 +48,8 @@ class ScanOptions:
     seed: int = 1
     keep: str = "first"
     clean: bool = True
+    # A TOML file of cleaning rules to add or disable (see README); None: built-in rules.
+    clean_rules: str | None = None
     text_field: str = "text"
     id_field: str = "id"
     jobs: int = field(default_factory=default_jobs, compare=False)

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+import clean as cleaner
+
 from .documents import Document
 from .errors import InputError
 from .matching import document_lsh, match, paragraph_lsh, same_document, same_paragraph
@@ -219,6 +221,13 @@ class _Paragraphs:
         )
 
 
+def clean_options(options: ScanOptions) -> cleaner.CleanOptions:
+    """The cleaner's options for a scan: built-in rules, plus the user's rule file if any."""
+    if options.clean_rules is None:
+        return cleaner.CleanOptions()
+    return cleaner.CleanOptions(rules=cleaner.load_rules(options.clean_rules))
+
+
 def scan_paths(
     paths: Iterable[str], options: ScanOptions | None = None, progress: Progress | None = None
 ) -> ScanResult:
@@ -239,7 +248,12 @@ def scan(
     called after each batch with the number of documents done in that stage.
     """
     options = options or ScanOptions()
-    ctx = Context(options, doc_lsh=document_lsh(options), paragraph_lsh=paragraph_lsh(options))
+    ctx = Context(
+        options,
+        clean_options=clean_options(options),
+        doc_lsh=document_lsh(options),
+        paragraph_lsh=paragraph_lsh(options),
+    )
     errors: list[Failure] = []
     unique = unique_ids(documents, errors)
     with Spill() as spill:
