@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 __all__ = ["Document"]
 
@@ -15,7 +16,9 @@ class Document:
     true the text is a field of a record (a JSONL line), so every position inside it is
     reported as that record's line. ``format`` is ``"text"`` or ``"html"`` (main text is
     extracted before matching). ``group`` names the set of documents that share site
-    chrome (source folder or web domain), for the cleaner's corpus statistics.
+    chrome (source folder or web domain), for the cleaner's corpus statistics. ``meta``
+    holds what the source said about the document (``url``, ``warc_record_id``) and the
+    ``encoding`` it was decoded from when that was not UTF-8.
     """
 
     id: str
@@ -25,6 +28,7 @@ class Document:
     record: bool = False
     format: str = "text"
     group: str | None = None
+    meta: Mapping[str, str] = field(default_factory=dict)
 
     def position(self, text_line: int) -> int:
         """The 1-based line in ``source`` of the 1-based line ``text_line`` of the text."""

@@ -14,10 +14,13 @@ import functools
 
 import numpy as np
 
-__all__ = ["EMPTY_HASH", "permutations", "permuted_hashes", "signature", "span_signatures"]
+__all__ = ["EMPTY_HASH", "permutations", "permuted_hashes", "signature", "signatures", "span_signatures"]
 
 # The hash value of a permutation that saw no shingle (datasketch's empty sentinel).
 EMPTY_HASH = 0xFFFFFFFF
+# Shingles permuted at once: bounds the matrix at 16 MiB with 128 permutations, so a
+# 100 MB single-line file signs in bounded memory.
+CHUNK = 1 << 15
 
 _S16, _S13 = np.uint32(16), np.uint32(13)
 _M1, _M2 = np.uint32(0x85EBCA6B), np.uint32(0xC2B2AE35)
@@ -79,3 +82,25 @@ def span_signatures(permuted: np.ndarray, spans: np.ndarray) -> np.ndarray:
     if bounds[-1] == permuted.shape[1]:
         bounds = bounds[:-1]
     return np.minimum.reduceat(permuted, bounds, axis=1)[:, 0::2].T
+
+
+def signatures(
+    shingle_hashes: np.ndarray, spans: np.ndarray, num_perm: int = 128, seed: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """The signature of a whole shingle sequence and of each span ``[start, stop)`` of it.
+
+    ``spans`` is an ``(m, 2)`` array of non-empty, non-overlapping, increasing ranges (a
+    document's paragraphs). The sequence goes through in chunks of ``CHUNK`` shingles.
+    """
+    whole = np.full(num_perm, EMPTY_HASH, dtype=np.uint32)
+    parts = np.full((len(spans), num_perm), EMPTY_HASH, dtype=np.uint32)
+    starts, stops = (spans[:, 0], spans[:, 1]) if len(spans) else (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    for lo in range(0, shingle_hashes.size, CHUNK):
+        hi = min(shingle_hashes.size, lo + CHUNK)
+        permuted = permuted_hashes(shingle_hashes[lo:hi], num_perm, seed)
+        np.minimum(whole, permuted.min(axis=1), out=whole)
+        here = np.flatnonzero((starts < hi) & (stops > lo))
+        if here.size:
+            clipped = np.stack([np.maximum(starts[here], lo) - lo, np.minimum(stops[here], hi) - lo], axis=1)
+            parts[here] = np.minimum(parts[here], span_signatures(permuted, clipped))
+    return whole, parts

@@ -48,8 +48,9 @@ _MULTI = 0xFFFFFFFF
 # Polynomial hash base for tokens (an odd 64-bit constant, so it is invertible mod 2**64).
 _BASE = 0x100000001B3
 _MASK64 = (1 << 64) - 1
-# Texts longer than this many code points are hashed in pieces (bounds the power tables).
-_CHUNK = 1 << 20
+# Texts longer than this many code points are hashed in pieces (bounds the power tables
+# at 4 MiB each; a piece is large enough that the per-call cost does not show).
+_CHUNK = 1 << 18
 
 
 @functools.cache

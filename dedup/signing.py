@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .minhash import permuted_hashes, signature, span_signatures
+from .minhash import signature, signatures
 from .normalize import _fmix64, _powers, normalized_code_points, token_hashes
 from .options import ScanOptions
 from .paragraphs import split_paragraphs
@@ -22,6 +22,9 @@ from .shingles import shingle_hashes
 __all__ = ["Signed", "SignedParagraphs", "exact_keys", "sign_text"]
 
 
+# Texts with more tokens than this hash each paragraph on its own rather than with power
+# tables sized to the whole text (which would hold hundreds of MB for a 100 MB file).
+_LARGE = 1 << 18
 # Two odd 64-bit bases for the two halves of a 128-bit exact key.
 _KEY_BASES = (0x9E3779B97F4A7C15, 0xD6E8FEB86659FD93)
 
@@ -34,6 +37,10 @@ def exact_keys(words: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """
     out = np.empty((lo.size, 2), dtype=np.uint64)
     if lo.size == 0:
+        return out
+    if words.size > _LARGE:
+        for k, (a, b) in enumerate(zip(lo.tolist(), hi.tolist())):
+            out[k] = np.frombuffer(hashlib.blake2b(words[a:b].tobytes(), digest_size=16).digest(), dtype=np.uint64)
         return out
     size = 1 << max(12, int(words.size).bit_length())
     length = (hi - lo).astype(np.uint64)
@@ -93,14 +100,9 @@ def sign_text(text: str, options: ScanOptions | None = None, paragraphs: bool = 
     cps = normalized_code_points(text)
     words, starts = token_hashes(cps)
     shingles = shingle_hashes(words, options.ngram)
-    if shingles.size:
-        permuted = permuted_hashes(shingles, options.num_perm, options.seed)
-        doc_signature = permuted.min(axis=1)
-    else:
-        permuted = None
-        doc_signature = signature(shingles, options.num_perm, options.seed)
     exact = hashlib.blake2b(words.tobytes(), digest_size=16).digest()
     if not (paragraphs and words.size):
+        doc_signature, _ = signatures(shingles, _NO_SPANS, options.num_perm, options.seed)
         return Signed(
             int(words.size), exact, shingles, int(shingles.size), doc_signature, _no_paragraphs(options.num_perm)
         )
@@ -115,7 +117,7 @@ def sign_text(text: str, options: ScanOptions | None = None, paragraphs: bool = 
     hi = np.searchsorted(token_line, last, side="right")
     keep = np.flatnonzero(hi - lo >= options.min_paragraph_words)
     lo, hi, first = lo[keep], hi[keep], first[keep]
-    sigs, start, stop, extra = _paragraph_signatures(words, lo, hi, shingles, permuted, options)
+    doc_signature, sigs, start, stop, extra = _signatures(words, lo, hi, shingles, options)
     return Signed(
         tokens=int(words.size),
         exact=exact,
@@ -145,24 +147,25 @@ def _no_paragraphs(num_perm: int) -> SignedParagraphs:
     )  # fmt: skip
 
 
-def _paragraph_signatures(
-    words: np.ndarray,
-    lo: np.ndarray,
-    hi: np.ndarray,
-    shingles: np.ndarray,
-    permuted: np.ndarray | None,
-    options: ScanOptions,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]:
-    """Signatures and shingle rows of the token runs ``[lo, hi)``, plus any extra shingles.
+_NO_SPANS = np.zeros((0, 2), dtype=np.int64)
+
+
+def _signatures(
+    words: np.ndarray, lo: np.ndarray, hi: np.ndarray, shingles: np.ndarray, options: ScanOptions
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]:
+    """Signatures of the document and of its token runs ``[lo, hi)``, their shingle rows,
+    and any extra shingles.
 
     A paragraph's shingles are the rows of the document's that lie wholly inside it; one
     shorter than the n-gram gets a single shingle of all its tokens, stored after the rest.
     """
     start, stop = lo.copy(), hi - options.ngram + 1
     inside = stop > start
+    doc_signature, inner = signatures(
+        shingles, np.stack([start[inside], stop[inside]], axis=1), options.num_perm, options.seed
+    )
     sigs = np.empty((lo.size, options.num_perm), dtype=np.uint32)
-    if permuted is not None and inside.any():
-        sigs[inside] = span_signatures(permuted, np.stack([start[inside], stop[inside]], axis=1))
+    sigs[inside] = inner
     extra = []
     next_row = shingles.size
     for k in np.flatnonzero(~inside).tolist():
@@ -171,4 +174,4 @@ def _paragraph_signatures(
         sigs[k] = signature(own, options.num_perm, options.seed)
         start[k], stop[k] = next_row, next_row + own.size
         next_row += own.size
-    return sigs, start, stop, extra
+    return doc_signature, sigs, start, stop, extra

@@ -65,3 +65,18 @@ def test_estimate_tracks_true_jaccard():
     b = np.concatenate([common, rng.integers(0, 2**32, 200, dtype=np.uint32)])
     estimate = np.mean(signature(a, 512) == signature(b, 512))
     assert abs(estimate - 0.6) < 0.08
+
+
+def test_chunked_signatures_equal_the_whole(monkeypatch):
+    import dedup.minhash as mh
+
+    rng = np.random.default_rng(9)
+    seq = rng.integers(0, 2**32, 1000, dtype=np.uint32)
+    spans = np.array([[0, 90], [95, 400], [401, 1000]])
+    whole, parts = mh.signatures(seq, spans, 32, 1)
+    monkeypatch.setattr(mh, "CHUNK", 128)  # spans now cross chunk boundaries
+    chunked_whole, chunked_parts = mh.signatures(seq, spans, 32, 1)
+    assert np.array_equal(whole, chunked_whole) and np.array_equal(parts, chunked_parts)
+    assert np.array_equal(whole, signature(seq, 32, 1))
+    for row, (a, b) in zip(parts, spans):
+        assert np.array_equal(row, signature(seq[a:b], 32, 1))
