@@ -14,9 +14,9 @@ from typing import Any
 import clean as cleaner
 
 from .documents import Document
+from .engine import Failure, Ledger, Progress, batches, learn, unique_ids
 from .errors import InputError, OptionsError
 from .options import ScanOptions, default_jobs
-from .pipeline import Failure, Progress, batches, learn, unique_ids
 from .spill import Spill
 from .work import Cleaned, Context, clean_batch, parallel_map
 
@@ -41,7 +41,7 @@ class CleanRun:
     """An open cleaning run: ``stats`` once pass 1 is done, then iterate for the results.
 
     Yields, in input order, a :class:`~dedup.work.Cleaned` per document, after a
-    :class:`~dedup.pipeline.Failure` for each input that could not be read. Use it as a
+    :class:`~dedup.engine.Failure` for each input that could not be read. Use it as a
     context manager: it owns the scratch file.
     """
 
@@ -49,20 +49,25 @@ class CleanRun:
         self, documents: Iterable[Document | InputError], options: CleanRunOptions, progress: Progress | None
     ) -> None:
         self.options = options
-        self.failures: list[Failure] = []
-        self._reported = 0
+        self.ledger = Ledger()
+        self._yielded: set[int] = set()
         self._spill = Spill()
         self._ctx = Context(ScanOptions(jobs=options.jobs), options.clean_options)
         self._progress = progress
-        unique = unique_ids(documents, self.failures)
+        unique = unique_ids(documents, self.ledger)
         self.stats: cleaner.CorpusStats | None = None
         self._items: Iterable[Any]
         if options.corpus_stats:
-            staged, self.stats = learn(unique, self._ctx, self._spill, self.failures, progress)
+            staged, self.stats = learn(unique, self._ctx, self._spill, self.ledger, progress)
             self._ctx = replace(self._ctx, stats=self.stats)
             self._items = (s.load(self._spill) for s in staged)
         else:
             self._items = unique
+
+    @property
+    def failures(self) -> list[Failure]:
+        """The inputs that failed so far, in input order."""
+        return self.ledger.failures
 
     def __iter__(self) -> Iterator[Cleaned | Failure]:
         done = 0
@@ -70,7 +75,7 @@ class CleanRun:
             yield from self._new_failures()  # found while reading this batch
             for result in results:
                 if isinstance(result, InputError):
-                    self.failures.append(Failure.of(result))
+                    self.ledger.fail(Failure.of(result), instead=True)
                     yield from self._new_failures()
                 else:
                     yield result
@@ -80,9 +85,10 @@ class CleanRun:
         yield from self._new_failures()
 
     def _new_failures(self) -> Iterator[Failure]:
-        while self._reported < len(self.failures):
-            self._reported += 1
-            yield self.failures[self._reported - 1]
+        for failure in self.ledger.failures:
+            if id(failure) not in self._yielded:
+                self._yielded.add(id(failure))
+                yield failure
 
     def close(self) -> None:
         self._spill.close()

@@ -21,10 +21,10 @@ import clean as cleaner
 
 from . import __version__
 from .cleaning import CleanRunOptions, clean_documents
+from .engine import Failure
 from .errors import ConfigError, DedupError, OptionsError, OutputError, PathError
 from .options import KEEP_RULES, LEVELS, ScanOptions
 from .output import check_output_dir, check_output_file, output_name, write_atomic
-from .pipeline import Failure
 from .readers import STDIN, iter_documents
 from .report import render_json, render_text
 from .scan import scan_paths

@@ -24,13 +24,15 @@ class ConfigError(DedupError):
 class InputError(DedupError):
     """One input document or file could not be read; the run goes on without it.
 
-    ``path`` names the file, ``line`` the 1-based line (JSONL records) or ``None``.
+    ``path`` names the file, ``line`` the 1-based line (JSONL records) or ``None``, and
+    ``doc_id`` the document when it is known.
     """
 
-    def __init__(self, path: str, reason: str, line: int | None = None) -> None:
+    def __init__(self, path: str, reason: str, line: int | None = None, doc_id: str | None = None) -> None:
         self.path = path
         self.reason = reason
         self.line = line
+        self.doc_id = doc_id
         where = f"{path}:{line}" if line is not None else path
         super().__init__(f"{where}: {reason}")
 

@@ -59,13 +59,14 @@ def exact_keys(words: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
 class SignedParagraphs:
     """The paragraphs long enough to match, as parallel arrays (one row each).
 
-    ``index`` is the 1-based position among all paragraphs of the text, ``line`` the
-    1-based line of the text where it starts; ``start``/``stop`` are its rows in the
-    document's shingle sequence (``stop - start`` shingles).
+    ``index`` is the 1-based position among all paragraphs of the text, ``line`` and
+    ``last`` the 1-based lines of the text where it starts and ends; ``start``/``stop``
+    are its rows in the document's shingle sequence (``stop - start`` shingles).
     """
 
     index: np.ndarray
     line: np.ndarray
+    last: np.ndarray
     tokens: np.ndarray
     start: np.ndarray
     stop: np.ndarray
@@ -116,7 +117,7 @@ def sign_text(text: str, options: ScanOptions | None = None, paragraphs: bool = 
     lo = np.searchsorted(token_line, first, side="left")
     hi = np.searchsorted(token_line, last, side="right")
     keep = np.flatnonzero(hi - lo >= options.min_paragraph_words)
-    lo, hi, first = lo[keep], hi[keep], first[keep]
+    lo, hi, first, last = lo[keep], hi[keep], first[keep], last[keep]
     doc_signature, sigs, start, stop, extra = _signatures(words, lo, hi, shingles, options)
     return Signed(
         tokens=int(words.size),
@@ -127,6 +128,7 @@ def sign_text(text: str, options: ScanOptions | None = None, paragraphs: bool = 
         paragraphs=SignedParagraphs(
             index=keep.astype(np.int32) + 1,
             line=first.astype(np.int32) + 1,
+            last=last.astype(np.int32) + 1,
             tokens=(hi - lo).astype(np.int32),
             start=start,
             stop=stop,
@@ -142,7 +144,7 @@ def _no_paragraphs(num_perm: int) -> SignedParagraphs:
     """The empty paragraph table for a signature size (made once; never modified)."""
     empty = np.zeros(0, dtype=np.int32)
     return SignedParagraphs(
-        index=empty, line=empty, tokens=empty, start=empty, stop=empty,
+        index=empty, line=empty, last=empty, tokens=empty, start=empty, stop=empty,
         exact=np.zeros((0, 2), dtype=np.uint64), signatures=np.zeros((0, num_perm), dtype=np.uint32), texts=[],
     )  # fmt: skip
 

@@ -52,6 +52,8 @@ class Context:
     # How signatures are cut into bands; only signing needs them.
     doc_lsh: LSHParams | None = None
     paragraph_lsh: LSHParams | None = None
+    # Send each cleaned text back with its signatures (``dedup run`` writes them out).
+    keep_text: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,12 +102,17 @@ class SignedBatch:
     shingle_counts: np.ndarray
     doc_shingles: np.ndarray
     shingles: np.ndarray
-    removed: np.ndarray  # removals per document
-    removed_by_rule: dict[str, int]
+    removed_lines: np.ndarray  # lines removed by cleaning, per document
+    removed_by_rule: dict[str, int]  # removals per rule, whole batch
+    rules: list[dict[str, int]]  # removals per rule, per document
     flags: list[tuple[str, ...]]
+    metadata: list[dict[str, str]]
+    texts: list[str]  # cleaned texts, when the context keeps them
     para_doc: np.ndarray
     para_index: np.ndarray
     para_line: np.ndarray  # 1-based line in the source file; 0 where unknown
+    para_first: np.ndarray  # 1-based first and last lines in the cleaned text
+    para_last: np.ndarray
     para_start: np.ndarray
     para_stop: np.ndarray
     para_exact: np.ndarray
@@ -153,7 +160,7 @@ def _each(batch: list[Any], work: Callable[[Any], R]) -> list[R | InputError]:
             reason = (
                 str(exc.reason) if isinstance(exc, InputError) else f"could not process: {type(exc).__name__}: {exc}"
             )
-            out.append(InputError(doc.source or doc.id, reason, doc.line if doc.record else None))
+            out.append(InputError(doc.source or doc.id, reason, doc.line if doc.record else None, doc.id))
     return out
 
 
@@ -198,12 +205,16 @@ def sign_batch(batch: list[Prepared | Document]) -> SignedBatch:
     paras = [s.paragraphs for s in docs]
     counts = np.array([len(p) for p in paras], dtype=np.int64)
     rule_counts: dict[str, int] = {}
-    removed = []
+    per_doc: list[dict[str, int]] = []
+    removed_lines = []
     for prepared, _ in signed:
         cuts = prepared.removed if isinstance(prepared, Cleaned) else ()
-        removed.append(len(cuts))
+        removed_lines.append(sum(r.last_line - r.first_line + 1 for r in cuts if r.first_line))
+        mine: dict[str, int] = {}
         for r in cuts:
+            mine[r.rule] = mine.get(r.rule, 0) + 1
             rule_counts[r.rule] = rule_counts.get(r.rule, 0) + 1
+        per_doc.append(mine)
     para_sigs = _cat([p.signatures for p in paras], (0, options.num_perm), np.uint32)
     return SignedBatch(
         rows=np.array(rows, dtype=np.int64),
@@ -214,15 +225,20 @@ def sign_batch(batch: list[Prepared | Document]) -> SignedBatch:
         shingle_counts=np.array([s.shingles.size for s in docs], dtype=np.int64),
         doc_shingles=np.array([s.doc_shingles for s in docs], dtype=np.int64),
         shingles=_cat([s.shingles for s in docs], (0,), np.uint32),
-        removed=np.array(removed, dtype=np.int64),
+        removed_lines=np.array(removed_lines, dtype=np.int64),
         removed_by_rule=rule_counts,
+        rules=per_doc,
         flags=[p.flags if isinstance(p, Cleaned) else () for p, _ in signed],
+        metadata=[dict(p.metadata) for p, _ in signed],
+        texts=[p.text for p, _ in signed] if ctx.keep_text else [],
         para_doc=np.repeat(np.arange(len(docs), dtype=np.int64), counts),
         para_index=_cat([p.index for p in paras], (0,), np.int32),
         para_line=np.array(
             [prepared.source_line(k) for (prepared, _), p in zip(signed, paras) for k in p.line.tolist()],
             dtype=np.int32,
         ),
+        para_first=_cat([p.line for p in paras], (0,), np.int32),
+        para_last=_cat([p.last for p in paras], (0,), np.int32),
         para_start=_cat([p.start for p in paras], (0,), np.int64),
         para_stop=_cat([p.stop for p in paras], (0,), np.int64),
         para_exact=_cat([p.exact for p in paras], (0, 2), np.uint64),

@@ -1,0 +1,372 @@
+"""The engine shared by ``scan`` and ``run``: collect signed documents, then decide.
+
+:func:`collect` reads the documents once: pass 1 (when cleaning) learns the cleaner's
+corpus statistics and parks main texts in the scratch file; pass 2 cleans and signs in
+workers. Memory keeps, per document and per paragraph, only ids, counts, exact keys and
+band keys; shingle sequences and texts wait in the scratch file (:mod:`dedup.spill`)
+until verification or the output needs them. :func:`decide` then finds the document
+clusters, the kept document of each, and the clusters of paragraphs among the kept ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from types import TracebackType
+from typing import Any
+
+import numpy as np
+
+import clean as cleaner
+
+from .documents import Document
+from .errors import InputError
+from .matching import document_lsh, match, paragraph_lsh, same_document, same_paragraph
+from .options import ScanOptions
+from .spill import Spill
+from .verify import Similarity, distinct, similarity
+from .work import Context, Prepared, SignedBatch, parallel_map, prepare_batch, sign_batch
+
+__all__ = [
+    "Collection", "Decisions", "Failure", "Ledger", "Progress", "batches", "collect", "decide", "keep_order", "learn",
+    "unique_ids",
+]  # fmt: skip
+
+# Documents per batch sent to a worker, and the text size that closes a batch early.
+BATCH_DOCS = 64
+BATCH_CHARS = 1 << 20
+
+Progress = Callable[[str, int], None]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """An input that could not be processed: file, line (records), reason, and the
+    document id when it is known."""
+
+    path: str
+    error: str
+    line: int | None = None
+    id: str | None = None
+
+    @classmethod
+    def of(cls, error: InputError) -> Failure:
+        return cls(error.path, error.reason, error.line, error.doc_id)
+
+
+class Ledger:
+    """Every input in the order it was read: a document id, or the failure in its place."""
+
+    def __init__(self) -> None:
+        self.entries: list[str | Failure] = []
+        self._at: dict[str, int] = {}
+
+    def document(self, doc_id: str) -> None:
+        self._at[doc_id] = len(self.entries)
+        self.entries.append(doc_id)
+
+    def fail(self, failure: Failure, instead: bool = False) -> None:
+        """Record a failure: ``instead`` of its document's entry (it failed in a worker),
+        or as a new input (it could not be read)."""
+        if instead and failure.id in self._at and self.entries[self._at[failure.id]] == failure.id:
+            self.entries[self._at[failure.id]] = failure
+        else:
+            self.entries.append(failure)
+
+    @property
+    def failures(self) -> list[Failure]:
+        return [e for e in self.entries if isinstance(e, Failure)]
+
+
+def unique_ids(items: Iterable[Document | InputError], ledger: Ledger) -> Iterator[Document]:
+    """Documents with an id not seen before; errors and repeated ids go to the ledger."""
+    seen: dict[str, str] = {}
+    for item in items:
+        if isinstance(item, InputError):
+            ledger.fail(Failure.of(item))
+        elif item.id in seen:
+            line = item.line if item.record else None
+            reason = f"duplicate document id {item.id!r} (first from {seen[item.id]}); skipped"
+            ledger.fail(Failure(item.source or item.id, reason, line, item.id))
+        else:
+            seen[item.id] = item.source or item.id
+            ledger.document(item.id)
+            yield item
+
+
+def batches(items: Iterable[Any]) -> Iterator[list[Any]]:
+    batch: list[Any] = []
+    chars = 0
+    for item in items:
+        batch.append(item)
+        chars += len(item.text)
+        if len(batch) >= BATCH_DOCS or chars >= BATCH_CHARS:
+            yield batch
+            batch, chars = [], 0
+    if batch:
+        yield batch
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A pass-1 result waiting for pass 2: the document without its text, and where the
+    main text and line map were put in the scratch file."""
+
+    doc: Document
+    text_at: tuple[int, int]
+    lines_at: tuple[int, int] | None
+    metadata: dict[str, str]
+
+    @classmethod
+    def store(cls, prepared: Prepared, spill: Spill) -> Staged:
+        text = prepared.text.encode("utf-8", "surrogatepass")
+        lines_at = None
+        if prepared.lines is not None:
+            raw = np.asarray(prepared.lines, dtype="<i4").tobytes()
+            lines_at = (spill.append(raw), len(raw))
+        slim = replace(prepared.doc, text="")
+        return cls(slim, (spill.append(text), len(text)), lines_at, dict(prepared.metadata))
+
+    def load(self, spill: Spill) -> Prepared:
+        text = spill.read(*self.text_at).decode("utf-8", "surrogatepass")
+        lines = None
+        if self.lines_at is not None:
+            lines = tuple(np.frombuffer(spill.read(*self.lines_at), dtype="<i4").tolist())
+        return Prepared(self.doc, text, lines, self.metadata)
+
+
+def learn(
+    documents: Iterable[Document], ctx: Context, spill: Spill, ledger: Ledger, progress: Progress | None
+) -> tuple[list[Staged], cleaner.CorpusStats | None]:
+    """Pass 1: main texts to the scratch file, and the cleaner's corpus statistics."""
+    builder = cleaner.CorpusStatsBuilder(ctx.clean_options)
+    staged: list[Staged] = []
+    for _, results in parallel_map(prepare_batch, batches(documents), ctx, ctx.options.jobs):
+        for item in results:
+            if isinstance(item, InputError):
+                ledger.fail(Failure.of(item), instead=True)
+                continue
+            prepared, fp = item
+            builder.add(fp, prepared.doc.group)
+            staged.append(Staged.store(prepared, spill))
+        if progress:
+            progress("learn", len(staged))
+    # Corpus statistics need a corpus: with one document there is nothing to learn.
+    return staged, builder.build() if len(staged) > 1 else None
+
+
+def clean_options(options: ScanOptions) -> cleaner.CleanOptions:
+    """The cleaner's options for a run: built-in rules, plus the user's rule file if any."""
+    if options.clean_rules is None:
+        return cleaner.CleanOptions()
+    return cleaner.CleanOptions(rules=cleaner.load_rules(options.clean_rules))
+
+
+@dataclass(frozen=True)
+class DocInfo:
+    """What a run reports of a signed document besides its signature."""
+
+    doc: Document
+    removed_lines: int
+    removed_by_rule: dict[str, int]
+    flags: tuple[str, ...]
+    metadata: dict[str, str]
+
+
+class Collection:
+    """The signed documents and paragraphs of a run, as columns, with the scratch file.
+
+    Use as a context manager (it owns the scratch file). Rows are documents in input
+    order; paragraph rows are in document order.
+    """
+
+    def __init__(self, spill: Spill, ledger: Ledger, keep_text: bool) -> None:
+        self.spill = spill
+        self.ledger = ledger
+        self.keep_text = keep_text
+        self.ids: list[str] = []
+        self.infos: list[DocInfo] = []
+        self.removed_by_rule: dict[str, int] = {}
+        self.flagged: dict[str, int] = {}
+        self.stats: cleaner.CorpusStats | None = None
+        self._parts: dict[str, list[np.ndarray]] = {}
+        self._columns: dict[str, np.ndarray] = {}
+
+    def _put(self, name: str, column: np.ndarray) -> None:
+        self._parts.setdefault(name, []).append(column)
+
+    def add(self, docs: list[Document], batch: SignedBatch) -> None:
+        """Keep a batch's results; shingles and texts go to the scratch file."""
+        base = len(self.ids)
+        for _, error in batch.failures:
+            self.ledger.fail(Failure.of(error), instead=True)
+        kept = [docs[k] for k in batch.rows.tolist()]
+        self.ids.extend(d.id for d in kept)
+        at = self.spill.append(batch.shingles.astype("<u4").tobytes())
+        self._put("shingles_at", at + 4 * (np.cumsum(batch.shingle_counts) - batch.shingle_counts))
+        for name in ("doc_shingles", "tokens", "exact"):
+            self._put(name, getattr(batch, name))
+        self._put("keys", batch.band_keys)
+        for rule, count in batch.removed_by_rule.items():
+            self.removed_by_rule[rule] = self.removed_by_rule.get(rule, 0) + count
+        for flags in batch.flags:
+            for flag in flags:
+                self.flagged[flag] = self.flagged.get(flag, 0) + 1
+        if self.keep_text:
+            self._put("text_at", self._store_texts(batch.texts))
+            for k, doc in enumerate(kept):
+                rules = batch.rules[k]
+                info = DocInfo(doc, int(batch.removed_lines[k]), rules, batch.flags[k], batch.metadata[k])
+                self.infos.append(info)
+            self._put("para_first", batch.para_first)
+            self._put("para_last", batch.para_last)
+        if batch.para_texts:
+            self._put("para_text_at", self._store_texts(batch.para_texts))
+            self._put("para_doc", batch.para_doc + base)
+            for name in ("para_index", "para_line", "para_start", "para_stop", "para_exact", "para_band_keys"):
+                self._put(name, getattr(batch, name))
+
+    def _store_texts(self, texts: list[str]) -> np.ndarray:
+        encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
+        lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+        at = self.spill.append(b"".join(encoded))
+        return np.stack([at + np.cumsum(lengths) - lengths, lengths], axis=1)
+
+    def column(self, name: str, empty: tuple[int, ...] = (0,), dtype: Any = np.int64) -> np.ndarray:
+        """All batches of a column joined (once)."""
+        if name not in self._columns:
+            parts = self._parts.pop(name, None)
+            self._columns[name] = np.concatenate(parts) if parts else np.zeros(empty, dtype=dtype)
+        return self._columns[name]
+
+    def text(self, at: np.ndarray) -> str:
+        offset, length = at.tolist()
+        return self.spill.read(offset, length).decode("utf-8", "surrogatepass")
+
+    def shingle_set(self, i: int, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """Sorted distinct shingle hashes of rows ``[start, stop)`` of document ``i``'s
+        sequence (the document's own shingles by default)."""
+        stop = int(self.column("doc_shingles")[i]) if stop is None else stop
+        raw = self.spill.read(int(self.column("shingles_at")[i]) + 4 * start, 4 * (stop - start))
+        return distinct(np.frombuffer(raw, dtype="<u4"))
+
+    def paragraph_set(self, k: int) -> np.ndarray:
+        doc, start, stop = self.column("para_doc")[k], self.column("para_start")[k], self.column("para_stop")[k]
+        return self.shingle_set(int(doc), int(start), int(stop))
+
+    def close(self) -> None:
+        self.spill.close()
+
+    def __enter__(self) -> Collection:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+
+def collect(
+    documents: Iterable[Document | InputError],
+    options: ScanOptions,
+    progress: Progress | None = None,
+    keep_text: bool = False,
+) -> Collection:
+    """Read, clean and sign ``documents`` (consumed once); ``keep_text`` also keeps each
+    cleaned text in the scratch file, for writing it out."""
+    ctx = Context(
+        options,
+        clean_options=clean_options(options),
+        doc_lsh=document_lsh(options),
+        paragraph_lsh=paragraph_lsh(options),
+        keep_text=keep_text,
+    )
+    ledger = Ledger()
+    collection = Collection(Spill(), ledger, keep_text)
+    try:
+        unique = unique_ids(documents, ledger)
+        items: Iterable[Document | Prepared] = unique
+        if options.clean:
+            staged, collection.stats = learn(unique, ctx, collection.spill, ledger, progress)
+            ctx = replace(ctx, stats=collection.stats)
+            items = (s.load(collection.spill) for s in staged)
+        done = 0
+        for batch, signed in parallel_map(sign_batch, batches(items), ctx, options.jobs):
+            collection.add([item.doc if isinstance(item, Prepared) else item for item in batch], signed)
+            done += len(batch)
+            if progress:
+                progress("sign", done)
+    except BaseException:
+        collection.close()
+        raise
+    return collection
+
+
+@dataclass
+class Decisions:
+    """What :func:`decide` found.
+
+    ``kept_by[i]`` is the document kept in place of document ``i`` (``-1``: ``i`` is
+    kept), with ``doc_similarity[i]`` its exact similarity to it. Each paragraph cluster
+    lists paragraph rows with the one that stays first (documents in keep order), and
+    ``paragraph_similarity[k]`` is row ``k``'s Jaccard similarity to that first one.
+    """
+
+    doc_clusters: list[list[int]] = field(default_factory=list)
+    kept_by: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    doc_similarity: dict[int, Similarity] = field(default_factory=dict)
+    paragraph_clusters: list[list[int]] = field(default_factory=list)
+    paragraph_similarity: dict[int, float] = field(default_factory=dict)
+    paragraphs_compared: int = 0
+    candidates: int = 0
+    rejected: int = 0
+
+
+def keep_order(tokens: np.ndarray, keep: str) -> np.ndarray:
+    """Rank of each document in keep order: input order, or longest first."""
+    if keep == "longest":
+        order = np.lexsort((np.arange(tokens.size), -tokens))
+    else:
+        order = np.arange(tokens.size)
+    rank = np.empty(tokens.size, dtype=np.int64)
+    rank[order] = np.arange(tokens.size)
+    return rank
+
+
+def decide(collection: Collection, options: ScanOptions) -> Decisions:
+    """Cluster documents (keep one of each cluster), then paragraphs of the kept ones."""
+    n = len(collection.ids)
+    tokens = collection.column("tokens")
+    exact = collection.column("exact", (0, 2), np.uint64)
+    rank = keep_order(tokens, options.keep)
+    out = Decisions(kept_by=np.full(n, -1, dtype=np.int64))
+
+    if options.level in ("doc", "both") and n:
+        keys = collection.column("keys", (0, document_lsh(options).bands), np.uint64)
+        found = match(np.flatnonzero(tokens > 0), exact, keys, collection.shingle_set, same_document(options))
+        out.candidates += found.candidates
+        out.rejected += found.rejected
+        for members in found.clusters:
+            members = sorted(members, key=lambda m: rank[m])
+            kept, base = members[0], collection.shingle_set(members[0])
+            out.doc_clusters.append(members)
+            for m in members[1:]:
+                out.kept_by[m] = kept
+                same = (exact[m] == exact[kept]).all()
+                out.doc_similarity[m] = Similarity(1.0, 1.0) if same else similarity(base, collection.shingle_set(m))
+
+    if options.level in ("paragraph", "both"):
+        para_doc = collection.column("para_doc")
+        active = np.flatnonzero(out.kept_by[para_doc] < 0) if para_doc.size else para_doc
+        out.paragraphs_compared = int(active.size)
+        para_exact = collection.column("para_exact", (0, 2), np.uint64)
+        keys = collection.column("para_band_keys", (0, paragraph_lsh(options).bands), np.uint64)
+        found = match(active, para_exact, keys, collection.paragraph_set, same_paragraph(options))
+        out.candidates += found.candidates
+        out.rejected += found.rejected
+        for members in found.clusters:
+            members = sorted(members, key=lambda k: (rank[para_doc[k]], k))
+            first, base = members[0], collection.paragraph_set(members[0])
+            out.paragraph_clusters.append(members)
+            for k in members[1:]:
+                same = (para_exact[k] == para_exact[first]).all()
+                out.paragraph_similarity[k] = 1.0 if same else similarity(base, collection.paragraph_set(k)).jaccard
+    return out
