@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
+import shutil
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
+from types import TracebackType
 
 from .documents import Document
 from .errors import OutputError
 from .readers import STDIN
 
-__all__ = ["check_output_dir", "check_output_file", "output_name", "write_atomic"]
+__all__ = ["OutputFolder", "check_output_dir", "check_output_file", "output_name", "write_atomic"]
 
 _UNSAFE = re.compile(r"[^\w.-]+")
 
@@ -72,7 +75,7 @@ def check_output_dir(out: str, inputs: Iterable[str], force: bool) -> None:
     if target.exists() and not target.is_dir():
         raise OutputError(f"output folder {out} exists and is not a folder")
     if target.is_dir() and any(target.iterdir()) and not force:
-        raise OutputError(f"output folder {out} is not empty; pass --force to write into it")
+        raise OutputError(f"output folder {out} is not empty; pass --force to replace it")
 
 
 def check_output_file(out: str, inputs: Iterable[str], force: bool) -> None:
@@ -87,3 +90,64 @@ def check_output_file(out: str, inputs: Iterable[str], force: bool) -> None:
             raise OutputError(f"output {out} is inside the input folder {name}; choose a file outside it")
     if target.exists() and not force:
         raise OutputError(f"output {out} exists; pass --force to replace it")
+
+
+class OutputFolder:
+    """A folder of outputs written as one: files go into a hidden folder beside ``target``,
+    which takes the place of ``target`` (and of any previous output there) on ``commit``.
+
+    Leaving the ``with`` block by an exception (Ctrl-C included) removes the partial
+    folder, so the previous output stays, or there is none. Files are not synced one by
+    one: the rename is the commit point against an interrupted process, not against a
+    power cut.
+    """
+
+    def __init__(self, target: str | os.PathLike[str], reserved: Iterable[str] = ()) -> None:
+        self.target = Path(target)
+        self.target.parent.mkdir(parents=True, exist_ok=True)
+        self.work = self._fresh("partial")
+        os.mkdir(self.work)
+        self._taken: set[PurePosixPath] = {PurePosixPath(name) for name in reserved}
+
+    def _fresh(self, kind: str) -> Path:
+        """An unused hidden name beside the target (made with the user's umask)."""
+        while True:
+            candidate = self.target.parent / f".{self.target.name}.{kind}-{os.getpid()}-{secrets.token_hex(4)}"
+            if not candidate.exists():
+                return candidate
+
+    def claim(self, name: PurePosixPath) -> PurePosixPath:
+        """``name``, or ``name~2``, ``name~3``... when another file took it already."""
+        candidate, k = name, 1
+        while candidate in self._taken:
+            k += 1
+            candidate = name.with_name(f"{name.stem}~{k}{name.suffix}")
+        self._taken.add(candidate)
+        return candidate
+
+    def write(self, name: PurePosixPath | str, text: str) -> None:
+        path = self.work / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+    def commit(self) -> None:
+        """Put the finished folder in place of the target (two renames)."""
+        if self.target.exists():
+            old = self._fresh("old")
+            os.rename(self.target, old)
+            os.rename(self.work, self.target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(self.work, self.target)
+
+    def abort(self) -> None:
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    def __enter__(self) -> OutputFolder:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
+        if kind is None:
+            self.commit()
+        else:
+            self.abort()

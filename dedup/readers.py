@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from .documents import Document
 from .errors import InputError, PathError
 
-__all__ = ["COMPRESSIONS", "FORMATS", "STDIN", "decode", "iter_documents", "list_files"]
+__all__ = ["COMPRESSIONS", "FORMATS", "RUN_FILES", "RUN_MARKER", "STDIN", "decode", "iter_documents", "list_files"]
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,10 @@ FORMATS = {
     ".warc": "warc",
 }
 COMPRESSIONS = {".gz": "gzip", ".zst": "zstd"}
+# A folder written by ``dedup run`` holds this marker; reading it skips the run's own
+# manifest and summary, so a run over a run's output sees only the documents.
+RUN_MARKER = ".dedup-run"
+RUN_FILES = ("manifest.jsonl", "summary.json")
 # How much of a file's start is checked for NUL bytes (the mark of a binary file).
 _SNIFF = 8192
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.I)
@@ -122,8 +126,9 @@ def _walk(root: str) -> Iterator[_Input | InputError]:
         except OSError as exc:
             errors.append(InputError(folder, f"cannot list folder: {exc.strerror or exc}"))
             continue
+        run_output = any(e.name == RUN_MARKER for e in entries)
         for entry in entries:
-            if entry.name.startswith("."):
+            if entry.name.startswith(".") or (run_output and entry.name in RUN_FILES):
                 continue
             rel = f"{rel_folder}/{entry.name}" if rel_folder else entry.name
             try:

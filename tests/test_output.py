@@ -34,7 +34,7 @@ def test_output_folder_checks(tmp_path):
     check_output_dir(str(out), [str(src)], force=False)  # absent: fine
     out.mkdir()
     (out / "old.txt").write_text("x", encoding="utf-8")
-    with pytest.raises(OutputError, match="not empty; pass --force"):
+    with pytest.raises(OutputError, match="not empty; pass --force to replace it"):
         check_output_dir(str(out), [str(src)], force=False)
     check_output_dir(str(out), [str(src)], force=True)
 
