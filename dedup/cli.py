@@ -240,6 +240,9 @@ def run_command(paths: tuple[str, ...], output: str, fmt: str, no_paragraph_dedu
         progress.done()
     for failure in result.failures:
         _report_failure(failure)
+    if not quiet:
+        for source, encoding in result.encodings:
+            click.echo(f"dedup: {source}: not UTF-8; read as {encoding}", err=True)
     s = result.summary
     if not quiet:
         click.echo(

@@ -138,16 +138,23 @@ class Staged:
 def learn(
     documents: Iterable[Document], ctx: Context, spill: Spill, ledger: Ledger, progress: Progress | None
 ) -> tuple[list[Staged], cleaner.CorpusStats | None]:
-    """Pass 1: main texts to the scratch file, and the cleaner's corpus statistics."""
+    """Pass 1: main texts to the scratch file, and the cleaner's corpus statistics.
+
+    An exact copy of a document already seen adds nothing to the statistics: otherwise a
+    text copied three times would look like site chrome to the cleaner.
+    """
     builder = cleaner.CorpusStatsBuilder(ctx.clean_options)
     staged: list[Staged] = []
+    seen: set[bytes] = set()
     for _, results in parallel_map(prepare_batch, batches(documents), ctx, ctx.options.jobs):
         for item in results:
             if isinstance(item, InputError):
                 ledger.fail(Failure.of(item), instead=True)
                 continue
-            prepared, fp = item
-            builder.add(fp, prepared.doc.group)
+            prepared, fp, key = item
+            if key not in seen:
+                seen.add(key)
+                builder.add(fp, prepared.doc.group)
             staged.append(Staged.store(prepared, spill))
         if progress:
             progress("learn", len(staged))

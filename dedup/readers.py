@@ -368,8 +368,22 @@ def _record(record: Any, source: str, line: int, item: _Input, text_field: str, 
 def _jsonl(
     stream: IO[bytes], source: str, item: _Input, text_field: str, id_field: str
 ) -> Iterator[Document | InputError]:
-    """One document per JSONL line, read as a stream; a bad line is an error for that line."""
-    for number, raw in enumerate(stream, start=1):
+    """One document per JSONL line, read as a stream; a bad line is an error for that line.
+
+    A compressed file that breaks off ends with an error naming the last line read.
+    """
+    number = 0
+    lines = iter(stream)
+    while True:
+        try:
+            raw = next(lines)
+        except StopIteration:
+            return
+        except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
+            problem = _compression_problem(item, exc)
+            yield InputError(source, f"{problem}; records after line {number} are lost", number + 1)
+            return
+        number += 1
         if not raw.strip():
             continue
         try:

@@ -19,6 +19,7 @@ from .errors import InputError, OptionsError
 from .options import ScanOptions
 from .output import OutputFolder, check_output_dir, output_name
 from .readers import RUN_FILES, RUN_MARKER, iter_documents
+from .verify import similarity
 
 __all__ = ["FORMATS", "MANIFEST", "MARKER", "SUMMARY", "RunOptions", "RunResult", "RunSummary", "run", "run_paths"]
 
@@ -59,11 +60,13 @@ class RunSummary:
 
 @dataclass(frozen=True)
 class RunResult:
-    """Where the output went, the counts, and the inputs that failed."""
+    """Where the output went, the counts, the inputs that failed, and the documents that
+    were read from another encoding than UTF-8 (source, encoding)."""
 
     out: str
     summary: RunSummary
     failures: tuple[Failure, ...]
+    encodings: tuple[tuple[str, str], ...] = ()
 
 
 def run_paths(
@@ -97,7 +100,12 @@ def run(
         decisions = decide(collection, scan)
         with OutputFolder(out, reserved=(MANIFEST, SUMMARY, DOCUMENTS, MARKER)) as folder:
             summary = _write(folder, collection, decisions, options, scan)
-        return RunResult(str(out), summary, tuple(collection.ledger.failures))
+        encodings = tuple(
+            (info.doc.source or info.doc.id, info.doc.meta["encoding"])
+            for info in collection.infos
+            if "encoding" in info.doc.meta
+        )
+        return RunResult(str(out), summary, tuple(collection.ledger.failures), encodings)
 
 
 def _removed_paragraphs(collection: Collection, decisions: Decisions) -> dict[int, list[dict[str, Any]]]:
@@ -173,18 +181,25 @@ def _write(
             }
             counts["boilerplate_lines_removed"] += info.removed_lines
             kept_by = int(decisions.kept_by[i])
-            if kept_by >= 0:
+            cuts = removed.get(i, []) if kept_by < 0 else []
+            text = ""
+            if cuts or kept_by < 0:
+                spans = [(int(first[c["row"]]), int(last[c["row"]])) for c in cuts]
+                text = _without(collection.text(text_at[i]), spans)
+            if cuts and len(text.split()) < scan.min_paragraph_words:
+                # Every paragraph repeats an earlier kept document: a copy assembled from
+                # them, not a document of its own.
+                kept_by = row_of[cuts[0]["duplicate_of"]["id"]]
+                sim = similarity(collection.shingle_set(kept_by), collection.shingle_set(i))
+                record["reason"] = "every paragraph repeats a kept document"
+            elif kept_by >= 0:
                 sim = decisions.doc_similarity[i]
+            if kept_by >= 0:
                 counts["duplicate"] += 1
                 record.update(status="duplicate", duplicate_of=collection.ids[kept_by],
                               similarity=round(sim.jaccard, 4), containment=round(sim.containment, 4))  # fmt: skip
             else:
                 counts["kept"] += 1
-                cuts = removed.get(i, [])
-                counts["paragraphs_removed"] += len(cuts)
-                text = _without(
-                    collection.text(text_at[i]), [(int(first[c["row"]]), int(last[c["row"]])) for c in cuts]
-                )
                 record["status"] = "kept"
                 if records is not None:
                     meta = {**info.doc.meta, **info.metadata}
@@ -193,6 +208,8 @@ def _write(
                     name = folder.claim(output_name(info.doc))
                     folder.write(name, text + "\n" if text else "")
                     record["output"] = str(name)
+            if cuts:
+                counts["paragraphs_removed"] += len(cuts)
                 record["paragraphs_removed"] = [{k: v for k, v in c.items() if k != "row"} for c in cuts]
             record["boilerplate_lines_removed"] = info.removed_lines
             if info.removed_by_rule:

@@ -8,8 +8,10 @@ that document, so one bad page never stops a run.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import multiprocessing
+import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -164,13 +166,16 @@ def _each(batch: list[Any], work: Callable[[Any], R]) -> list[R | InputError]:
     return out
 
 
-def prepare_batch(batch: list[Document]) -> list[tuple[Prepared, cleaner.Fingerprint] | InputError]:
-    """Pass 1 of a corpus run: each document's text and line fingerprint."""
+def prepare_batch(batch: list[Document]) -> list[tuple[Prepared, cleaner.Fingerprint, bytes] | InputError]:
+    """Pass 1 of a corpus run: each document's text, line fingerprint, and a key equal for
+    texts that differ only in case and spacing (so exact copies count once in the
+    corpus statistics)."""
     ctx = _context()
 
-    def work(doc: Document) -> tuple[Prepared, cleaner.Fingerprint]:
+    def work(doc: Document) -> tuple[Prepared, cleaner.Fingerprint, bytes]:
         prepared = prepare(doc)
-        return prepared, cleaner.fingerprint(prepared.text, ctx.clean_options)
+        key = hashlib.blake2b(" ".join(prepared.text.casefold().split()).encode("utf-8", "surrogatepass"))
+        return prepared, cleaner.fingerprint(prepared.text, ctx.clean_options), key.digest()
 
     return _each(batch, work)
 
@@ -261,6 +266,14 @@ def _set_context(ctx: Context) -> None:
     _CONTEXT[:] = [ctx]
 
 
+def _start_worker(ctx: Context) -> None:
+    """Pool initializer: the context, and default signal handling (a forked worker would
+    otherwise inherit the command's SIGTERM handler, and Ctrl-C is the parent's to handle)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _set_context(ctx)
+
+
 def _context() -> Context:
     if not _CONTEXT:
         raise RuntimeError("no scan context in this process (call through parallel_map)")
@@ -285,7 +298,7 @@ def parallel_map(func: Callable[[T], R], batches: Iterable[T], ctx: Context, job
         return
     warm_up()  # build lookup tables once, before forking, so workers share them
     method = "fork" if sys.platform.startswith("linux") else "spawn"
-    pool = multiprocessing.get_context(method).Pool(jobs, initializer=_set_context, initargs=(ctx,))
+    pool = multiprocessing.get_context(method).Pool(jobs, initializer=_start_worker, initargs=(ctx,))
     try:
         pending: deque[tuple[T, Any]] = deque()
         for batch in batches:

@@ -1,0 +1,1150 @@
+"""A persistent near-duplicate index: check each new batch against everything stored before.
+
+An :class:`Index` is one SQLite file. ``add`` cleans and signs documents with the engine
+of ``scan`` and stores what verification and the report need; ``query`` finds, for new
+documents, the stored documents and paragraphs they near-duplicate, verified on exact
+shingle sets as a scan does, and never re-reads an old text::
+
+    with Index("news.idx") as index:          # created with ScanOptions() if absent
+        index.add(iter_documents(["archive/"]))
+        result = index.query(iter_documents(["today/"]))
+    print(render_text(result))
+
+Storage (schema 1), everything little-endian:
+
+- ``meta``: format, schema, the options the index was built with, its LSH cuts and a
+  fingerprint of the signing code, counters.
+- ``docs``: one row per document: id, source, token count, 16-byte exact key, the
+  shingle sequence as uint32 (the first ``own`` values are the document's shingles, then
+  extra ones of paragraphs shorter than the n-gram; paragraphs are row ranges of it), and
+  per paragraph number, source line, shingle rows, text offsets and exact key.
+  The sequence is stored raw: its values are uniform 32-bit hashes, which zlib does not
+  shrink, and a sorted delta-coded set could not give the paragraph ranges.
+- ``texts``: the paragraph texts of a document, zlib-compressed (only the report reads it).
+- ``doc_keys_B (key, doc)`` and ``para_keys_B (key, doc, para)``: one table per LSH band
+  ``B``, one row per band key (uint64 stored as signed int64), clustered on the key: a
+  (band, key) lookup is one B-tree search in band ``B``'s table. One table per band
+  rather than one keyed on (band, key): an add inserts each band's keys as a sorted run
+  into a tree 1/bands the size, 1.5 times as fast on 20,000 documents, and a row needs no
+  band column (measured with scripts/bench_index.py's prototypes). Exact copies share
+  every band key, so they need no rows of their own: a candidate pair with equal exact
+  keys is accepted with similarity 1.0.
+- ``chrome``: lines the cleaner learned as site chrome in earlier adds, per group.
+
+Cleaning across batches: each ``add`` and ``query`` learns corpus statistics from its own
+documents, as a scan does, and also uses the chrome lines that earlier adds learned for
+the same groups (folders or web domains) and corpus-wide. Each ``add`` stores what it
+learned. So a single new page from a known site is cleaned like the stored pages were;
+what stored documents were cleaned with is never revised.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import itertools
+import json
+import logging
+import os
+import sqlite3
+import zlib
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from dataclasses import replace as _with
+from types import TracebackType
+from typing import Any, NamedTuple, TypeVar
+
+import numpy as np
+
+import clean as cleaner
+
+from . import __version__
+from .clusters import UnionFind
+from .documents import Document
+from .engine import Failure, Ledger, Progress, batches, clean_options, learn, unique_ids
+from .errors import DedupError, InputError, OptionsError
+from .lsh import LSHParams, band_keys
+from .matching import Rule, document_lsh, paragraph_lsh, same_document, same_paragraph
+from .minhash import signatures
+from .options import ScanOptions
+from .scan import DocCluster, DocMember, ParagraphCluster, ParagraphMember, ScanResult, Summary
+from .signing import sign_text
+from .spill import Spill
+from .verify import distinct, similarity
+from .work import Context, Prepared, SignedBatch, parallel_map, sign_batch
+
+__all__ = ["STORED_OPTIONS", "AddResult", "Index", "IndexFileError", "IndexOptionsError"]
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# The options an index is built with: they decide what is stored (shingles, signatures,
+# band cuts, paragraphs, cleaning) and what is accepted, so a query must use the same.
+# ``keep``, ``text_field``, ``id_field`` and ``jobs`` may differ from call to call.
+STORED_OPTIONS = (
+    "level", "ngram", "num_perm", "seed", "threshold", "containment", "min_length_ratio", "paragraph_threshold",
+    "min_paragraph_words", "clean", "clean_rules",
+)  # fmt: skip
+
+FORMAT = "dedup-index"
+SCHEMA = 1
+APPLICATION_ID = int.from_bytes(b"ddix", "big")  # in the SQLite header: tells our files apart
+
+# Seconds a writer waits for another process's add to finish before giving up.
+BUSY_TIMEOUT = 600.0
+# SQLite page cache (KiB). An add inserts band keys at random places of the key tables,
+# so a larger cache saves re-reading pages; measured with scripts/bench_index.py, 256 MiB
+# kept a 100,000-document add within 15% of its speed into an empty index. A query
+# touches a few pages per key, so a small cache does, and keeps its memory flat.
+ADD_CACHE_KIB = 256 * 1024
+QUERY_CACHE_KIB = 16 * 1024
+# Band keys buffered before they are sorted and inserted (about 32 bytes each): sorted
+# runs insert into neighbouring B-tree pages.
+KEY_CHUNK = 1 << 18
+# Stored documents kept decoded during a query (pairs of one new document often share
+# candidates; 4096 documents of 1,000 words is about 20 MB).
+DOC_CACHE = 4096
+# Keys looked up with one statement (SQLite before 3.32 allows 999 parameters).
+_MAX_PARAMS = 900
+# Per paragraph in ``docs.paras``: number, source line, shingle rows, text bytes, exact key.
+_PARA = np.dtype(
+    [("number", "<i4"), ("line", "<i4"), ("start", "<i4"), ("stop", "<i4"), ("text_at", "<i4"), ("text_end", "<i4"),
+     ("exact", "<u8", (2,))]
+)  # fmt: skip
+# A fixed text whose band keys fingerprint the signing code (normalisation, shingles,
+# MinHash, band keys): a dedup that signs differently cannot use the stored keys.
+_PROBE_TEXT = "Index probe: the quick brown fox jumps over the lazy dog, twice.\n\nA second paragraph " * 3
+
+_SCHEMA_SQL = """
+CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE docs (
+    doc INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    source TEXT,
+    added INTEGER NOT NULL,
+    tokens INTEGER NOT NULL,
+    exact BLOB NOT NULL,
+    own INTEGER NOT NULL,
+    paras BLOB NOT NULL,
+    shingles BLOB NOT NULL
+);
+CREATE TABLE texts (doc INTEGER PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE chrome (
+    grp TEXT NOT NULL, line INTEGER NOT NULL, corpus INTEGER NOT NULL, docs INTEGER NOT NULL, text TEXT,
+    PRIMARY KEY (grp, line)
+) WITHOUT ROWID;
+"""
+_DOC_KEYS = (
+    "CREATE TABLE doc_keys_{band} (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID"
+)
+_PARA_KEYS = (
+    "CREATE TABLE para_keys_{band} (key INTEGER NOT NULL, item INTEGER NOT NULL, PRIMARY KEY (key, item)) WITHOUT ROWID"
+)
+# A paragraph's ``item`` in ``para_keys_B``: its document's row shifted left by this many
+# bits, or its slot (0-based among the document's stored paragraphs, at most 2**24).
+_SLOT_BITS = 24
+_MAX_SLOTS = 1 << _SLOT_BITS
+
+
+class IndexFileError(DedupError):
+    """The file is not a usable index: missing, not a dedup index, damaged, made by a
+    newer dedup, or locked by another process for longer than the timeout."""
+
+
+class IndexOptionsError(OptionsError):
+    """Options that differ from those the index was built with (names both values)."""
+
+
+@dataclass(frozen=True)
+class AddResult:
+    """What an add did: documents and paragraphs stored, ids left as they were because
+    the index has them (``skipped``) or whose stored version was replaced, and failures."""
+
+    added: int
+    paragraphs: int
+    skipped: tuple[str, ...]
+    replaced: tuple[str, ...]
+    errors: tuple[Failure, ...]
+    cleaning: dict[str, Any] | None = None
+
+
+class Index:
+    """A near-duplicate index in the SQLite file ``path``.
+
+    A new file is created with ``options`` (default :class:`ScanOptions`) updated with
+    ``settings``; an existing one is opened with the options it was built with, and any
+    option given that would change the answers (:data:`STORED_OPTIONS`) must equal the
+    stored one, or :class:`IndexOptionsError` says which differ. ``create=False`` refuses
+    a missing file. Not thread-safe; several processes may use one file at once (writers
+    take turns, waiting up to ``timeout`` seconds).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        options: ScanOptions | None = None,
+        *,
+        create: bool = True,
+        timeout: float = BUSY_TIMEOUT,
+        **settings: Any,
+    ) -> None:
+        self.path = os.fspath(path)
+        if os.path.isdir(self.path):
+            raise IndexFileError(f"{self.path}: is a folder; give the index's file name")
+        if not create and not os.path.exists(self.path):
+            raise IndexFileError(f"{self.path}: no such index; create it with add (dedup index add {self.path} PATH)")
+        try:
+            self._db = sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise IndexFileError(f"{self.path}: cannot open: {exc}") from None
+        self._timeout = timeout
+        try:
+            with self._errors():
+                self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+                self.options = self._open(create, options, settings)
+                self._db.execute("PRAGMA synchronous = NORMAL")
+                self._db.execute("PRAGMA temp_store = MEMORY")
+        except BaseException:
+            self._db.close()
+            raise
+        self._doc_lsh = document_lsh(self.options)
+        self._para_lsh = paragraph_lsh(self.options)
+
+    # -- opening ------------------------------------------------------------------------
+
+    def _open(self, create: bool, options: ScanOptions | None, settings: dict[str, Any]) -> ScanOptions:
+        meta = self._identify()
+        if meta is None:
+            if not create:
+                raise IndexFileError(f"{self.path}: empty file, not an index")
+            wanted = _with(options or ScanOptions(), **settings)
+            self._db.execute("PRAGMA journal_mode = WAL")
+            with self._write():
+                meta = self._identify()  # another process may have created it meanwhile
+                if meta is None:
+                    self._create(wanted)
+                    log.info("%s: new index (%s)", self.path, _describe(wanted))
+                    return wanted
+        return self._check(meta, options, settings)
+
+    def _identify(self) -> dict[str, str] | None:
+        """The meta table of our index; None for an empty file; errors for anything else."""
+        try:
+            app = self._db.execute("PRAGMA application_id").fetchone()[0]
+            tables = sorted(r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
+        except sqlite3.DatabaseError as exc:
+            raise IndexFileError(f"{self.path}: not a dedup index ({exc}); give a new file name or an index") from None
+        if app == 0 and not tables:
+            return None
+        if app != APPLICATION_ID:
+            listed = ", ".join(tables[:6]) + (", ..." if len(tables) > 6 else "")
+            raise IndexFileError(
+                f"{self.path}: an SQLite database but not a dedup index (tables: {listed or 'none'}); "
+                "give a new file name or an index"
+            )
+        try:
+            meta = dict(self._db.execute("SELECT name, value FROM meta").fetchall())
+        except sqlite3.DatabaseError as exc:
+            raise IndexFileError(f"{self.path}: damaged index ({exc}); rebuild it from its sources") from None
+        if meta.get("format") != FORMAT:
+            raise IndexFileError(f"{self.path}: damaged index (format {meta.get('format')!r}); rebuild it")
+        if int(meta.get("schema", 0)) > SCHEMA:
+            raise IndexFileError(
+                f"{self.path}: made by a newer dedup ({meta.get('created_by')}, schema {meta['schema']}; "
+                f"this one reads schema {SCHEMA}); upgrade dedup"
+            )
+        return meta
+
+    def _create(self, options: ScanOptions) -> None:
+        statements = [s for s in _SCHEMA_SQL.split(";") if s.strip()]  # not executescript(): it commits
+        if options.level in ("doc", "both"):
+            statements += [_DOC_KEYS.format(band=b) for b in range(document_lsh(options).bands)]
+        if options.level in ("paragraph", "both"):
+            statements += [_PARA_KEYS.format(band=b) for b in range(paragraph_lsh(options).bands)]
+        for statement in statements:
+            self._db.execute(statement)
+        self._db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        self._db.execute(f"PRAGMA user_version = {SCHEMA}")
+        now = _now()
+        meta = {
+            "format": FORMAT,
+            "schema": SCHEMA,
+            "created_by": f"dedup {__version__}",
+            "created": now,
+            "updated": now,
+            "options": json.dumps({name: getattr(options, name) for name in STORED_OPTIONS}),
+            "lsh": json.dumps(_cuts(options)),
+            "signing": _signing_fingerprint(options),
+            "documents": 0,
+            "paragraphs": 0,
+            "adds": 0,
+            "next_doc": 1,
+        }
+        self._db.executemany("INSERT INTO meta VALUES (?, ?)", [(k, str(v)) for k, v in meta.items()])
+
+    def _check(self, meta: dict[str, str], options: ScanOptions | None, settings: dict[str, Any]) -> ScanOptions:
+        stored = json.loads(meta["options"])
+        base = options if options is not None else ScanOptions(**stored)
+        wanted = _with(base, **settings)
+        differ = [
+            f"{name}={stored.get(name)!r} (asked for {getattr(wanted, name)!r})"
+            for name in STORED_OPTIONS
+            if stored.get(name) != getattr(wanted, name)
+        ]
+        if differ:
+            raise IndexOptionsError(
+                f"{self.path} was built with {', '.join(differ)}; its stored signatures and band keys only "
+                "answer for its own options: leave these options out, or build a new index"
+            )
+        if json.loads(meta["lsh"]) != _cuts(wanted) or meta["signing"] != _signing_fingerprint(wanted):
+            raise IndexOptionsError(
+                f"{self.path} was built by {meta.get('created_by')}, which signs or bands texts differently "
+                f"from dedup {__version__}; rebuild the index with this version"
+            )
+        return wanted
+
+    # -- transactions and errors ----------------------------------------------------------
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """SQLite's errors about the file as :class:`IndexFileError`; bugs pass through."""
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            message = str(exc)
+            if "locked" in message or "busy" in message:
+                raise IndexFileError(
+                    f"{self.path}: locked by another process for over {self._timeout:g} s (an add still running?); "
+                    "try again when it is done"
+                ) from None
+            raise IndexFileError(f"{self.path}: {message}") from None
+        except sqlite3.DatabaseError as exc:
+            if type(exc) is not sqlite3.DatabaseError:  # integrity or programming errors: bugs
+                raise
+            raise IndexFileError(f"{self.path}: damaged index ({exc}); rebuild it from its sources") from None
+
+    @contextmanager
+    def _write(self) -> Iterator[None]:
+        """One write transaction: all of it is stored, or none of it."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    @contextmanager
+    def _read(self) -> Iterator[None]:
+        """One read transaction: the index as it was when it began, whatever others add."""
+        self._db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._db.execute("ROLLBACK")
+
+    def _meta(self, name: str) -> str:
+        return self._db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()[0]
+
+    def _count(self, name: str, change: int) -> None:
+        self._db.execute("UPDATE meta SET value = CAST(value AS INTEGER) + ? WHERE name = ?", (change, name))
+
+    # -- public operations -----------------------------------------------------------------
+
+    def add(
+        self, documents: Iterable[Document | InputError], replace: bool = False, progress: Progress | None = None
+    ) -> AddResult:
+        """Clean, sign and store ``documents`` (consumed once), as one transaction.
+
+        A document whose id is in the index is skipped, or with ``replace`` stored in
+        place of the old one (only once the new one has been signed). Unreadable inputs
+        and repeated ids are failures, as in a scan.
+        """
+        with self._errors(), self._write():
+            self._db.execute(f"PRAGMA cache_size = -{ADD_CACHE_KIB}")
+            number = int(self._meta("adds")) + 1
+            ledger = Ledger()
+            skipped: list[str] = []
+            replaced: list[str] = []
+            fresh = unique_ids(documents, ledger)
+            if not replace:
+                fresh = self._absent(fresh, skipped)
+            ctx, items, learned, groups, staged_stats = self._prepare(fresh, ledger, progress)
+            with items as (spill, stream):
+                writer = _Writer(self._db, int(self._meta("next_doc")), number)
+                done = 0
+                work = ((self.options.level, batch) for batch in batches(stream))
+                for _, packed in parallel_map(_sign_and_pack, work, ctx, self.options.jobs):
+                    for error in packed.failures:
+                        ledger.fail(Failure.of(error), instead=True)
+                    if replace:
+                        replaced += self._drop_present([row[0] for row in packed.docs])
+                    writer.put(packed)
+                    done += len(packed.docs) + len(packed.failures)
+                    if progress:
+                        progress("add", done)
+                writer.flush()
+            if learned is not None:
+                self._remember(learned, groups)
+            self._count("documents", writer.documents - len(replaced))
+            self._count("paragraphs", writer.paragraphs)
+            self._db.execute("UPDATE meta SET value = ? WHERE name = 'next_doc'", (str(writer.next_doc),))
+            self._db.execute("UPDATE meta SET value = ? WHERE name = 'adds'", (str(number),))
+            self._db.execute("UPDATE meta SET value = ? WHERE name = 'updated'", (_now(),))
+        log.info("%s: added %d documents (%d replaced), skipped %d", self.path, writer.documents, len(replaced),
+                 len(skipped))  # fmt: skip
+        cleaning = _cleaning(writer.removed_by_rule, writer.flagged, staged_stats) if self.options.clean else None
+        return AddResult(
+            writer.documents, writer.paragraphs, tuple(skipped), tuple(replaced), tuple(ledger.failures), cleaning
+        )
+
+    def query(self, documents: Iterable[Document | InputError], progress: Progress | None = None) -> ScanResult:
+        """The stored documents and paragraphs that ``documents`` near-duplicate.
+
+        Returns what a scan of the stored documents followed by ``documents`` reports for
+        pairs of a stored and a new item: document clusters keep a stored document (the
+        first stored, or the longest stored with ``keep="longest"``) and list the new
+        copies with their similarity to it; paragraph clusters put stored paragraphs
+        first. Pairs of two stored or two new items are not compared (scan the new batch
+        for those). Paragraphs of new documents that copy a stored one are not compared
+        again, as in a scan. Never modifies the index; memory does not grow with its size.
+        """
+        with self._errors(), self._read():
+            self._db.execute(f"PRAGMA cache_size = -{QUERY_CACHE_KIB}")
+            ledger = Ledger()
+            ctx, items, _, _, stats = self._prepare(unique_ids(documents, ledger), ledger, progress)
+            with items as (spill, stream):
+                matcher = _Matcher(self._db, self.options, spill)
+                done = 0
+                for batch, signed in parallel_map(sign_batch, batches(stream), ctx, self.options.jobs):
+                    for _, error in signed.failures:
+                        ledger.fail(Failure.of(error), instead=True)
+                    matcher.put([item.doc if isinstance(item, Prepared) else item for item in batch], signed)
+                    done += len(batch)
+                    if progress:
+                        progress("query", done)
+                cleaning = _cleaning(matcher.removed_by_rule, matcher.flagged, stats) if self.options.clean else None
+                return matcher.result(tuple(ledger.failures), cleaning)
+
+    def remove(self, ids: Iterable[str]) -> int:
+        """Remove the documents with these ids (and their paragraphs and keys); returns how
+        many were in the index. One transaction."""
+        with self._errors(), self._write():
+            dropped = self._drop_present(list(dict.fromkeys(ids)))
+            self._count("documents", -len(dropped))
+            if dropped:
+                self._db.execute("UPDATE meta SET value = ? WHERE name = 'updated'", (_now(),))
+        return len(dropped)
+
+    def stats(self) -> dict[str, Any]:
+        """Sizes, counts and the options the index was built with (JSON-ready)."""
+        with self._errors(), self._read():
+            meta = dict(self._db.execute("SELECT name, value FROM meta").fetchall())
+            lines, groups = self._db.execute(
+                "SELECT COUNT(*), COUNT(DISTINCT CASE WHEN corpus = 0 THEN grp END) FROM chrome"
+            ).fetchone()
+        size = sum(os.path.getsize(p) for p in (self.path, self.path + "-wal") if os.path.exists(p))
+        documents = int(meta["documents"])
+        return {
+            "path": self.path,
+            "documents": documents,
+            "paragraphs": int(meta["paragraphs"]),
+            "adds": int(meta["adds"]),
+            "created": meta["created"],
+            "updated": meta["updated"],
+            "created_by": meta["created_by"],
+            "schema": int(meta["schema"]),
+            "bytes": size,
+            "bytes_per_document": round(size / documents) if documents else None,
+            "chrome_lines": lines,
+            "chrome_groups": groups,
+            "options": json.loads(meta["options"]),
+        }
+
+    def __contains__(self, doc_id: object) -> bool:
+        with self._errors():
+            return self._db.execute("SELECT 1 FROM docs WHERE id = ?", (doc_id,)).fetchone() is not None
+
+    def __len__(self) -> int:
+        with self._errors():
+            return int(self._meta("documents"))
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Index({self.path!r}, {_describe(self.options)})"
+
+    # -- steps ---------------------------------------------------------------------------
+
+    def _absent(self, documents: Iterable[Document], skipped: list[str]) -> Iterator[Document]:
+        """Documents whose id the index does not have; the others' ids go to ``skipped``."""
+        for doc in documents:
+            if self._db.execute("SELECT 1 FROM docs WHERE id = ?", (doc.id,)).fetchone():
+                skipped.append(doc.id)
+            else:
+                yield doc
+
+    def _prepare(
+        self, documents: Iterable[Document], ledger: Ledger, progress: Progress | None
+    ) -> tuple[Context, _Items, cleaner.CorpusStats | None, set[str], cleaner.CorpusStats | None]:
+        """The signing context and the documents for pass 2; when cleaning, pass 1 first.
+
+        Returns what pass 1 learned (to remember after an add), the groups of the
+        documents, and the statistics used (learned plus remembered chrome).
+        """
+        options = self.options
+        ctx = Context(
+            options, clean_options=clean_options(options), doc_lsh=self._doc_lsh, paragraph_lsh=self._para_lsh
+        )
+        spill = Spill()
+        if not options.clean:
+            return ctx, _Items(spill, documents), None, set(), None
+        head, documents = _peek(documents, 2)
+        try:
+            if len(head) < 2:  # one document: nothing to learn (a one-document query is common)
+                stream: Iterable[Document | Prepared] = head
+                groups, learned = {d.group for d in head if d.group is not None}, None
+            else:
+                staged, learned = learn(documents, ctx, spill, ledger, progress)
+                stream = (s.load(spill) for s in staged)
+                groups = {s.doc.group for s in staged if s.doc.group is not None}
+            stats = _merge_stats(learned, self._chrome(groups))
+        except BaseException:
+            spill.close()
+            raise
+        return _with(ctx, stats=stats), _Items(spill, stream), learned, groups, stats
+
+    def _chrome(self, groups: set[str]) -> _Chrome:
+        """The chrome lines earlier adds learned, corpus-wide and for ``groups``."""
+        chrome = _Chrome()
+        rows = self._db.execute("SELECT grp, line, docs, text FROM chrome WHERE corpus = 1").fetchall()
+        names = sorted(groups)
+        for at in range(0, len(names), 500):
+            part = names[at : at + 500]
+            rows += self._db.execute(
+                f"SELECT grp, line, docs, text FROM chrome WHERE grp IN ({', '.join('?' * len(part))})", part
+            ).fetchall()
+        for grp, line, docs, text in rows:
+            chrome.add(grp, line & 0xFFFFFFFFFFFFFFFF, docs, text)
+        return chrome
+
+    def _remember(self, learned: cleaner.CorpusStats, groups: set[str]) -> None:
+        """Store the chrome lines an add learned, for later adds and queries."""
+        rows = [
+            (grp, _signed64(h), int(grp not in groups), learned.counts.get(h, 0), learned.texts.get(h))
+            for grp, lines in learned.repeated.items()
+            for h in lines
+        ]
+        self._db.executemany(
+            "INSERT INTO chrome VALUES (?, ?, ?, ?, ?) ON CONFLICT (grp, line) DO UPDATE "
+            "SET docs = max(docs, excluded.docs), text = coalesce(text, excluded.text)",
+            rows,
+        )
+
+    def _drop_present(self, ids: Sequence[str]) -> list[str]:
+        """Delete the stored documents with these ids, with their paragraphs and keys;
+        returns the ids that were there."""
+        dropped = []
+        for doc_id in ids:
+            found = self._db.execute(
+                "SELECT doc, id, tokens, exact, own, paras, shingles FROM docs WHERE id = ?", (doc_id,)
+            ).fetchone()
+            if found is None:
+                continue
+            stored = _Stored.of(found)
+            doc_keys, para_keys = _keys_of(stored, self.options, self._doc_lsh, self._para_lsh)
+            if doc_keys is not None:
+                for b, key in enumerate(doc_keys.tolist()):
+                    self._db.execute(f"DELETE FROM doc_keys_{b} WHERE key = ? AND doc = ?", (key, stored.doc))
+            if para_keys is not None:
+                items = _item(np.full(len(para_keys), stored.doc), np.arange(len(para_keys))).tolist()
+                for b, keys in enumerate(para_keys.T.tolist()):
+                    self._db.executemany(f"DELETE FROM para_keys_{b} WHERE key = ? AND item = ?", zip(keys, items))
+            self._db.execute("DELETE FROM docs WHERE doc = ?", (stored.doc,))
+            self._db.execute("DELETE FROM texts WHERE doc = ?", (stored.doc,))
+            self._count("paragraphs", -len(stored.paras))
+            dropped.append(doc_id)
+        return dropped
+
+
+class _Items:
+    """The documents for pass 2 and the scratch file they (and the run) use."""
+
+    def __init__(self, spill: Spill, stream: Iterable[Document | Prepared]) -> None:
+        self.spill = spill
+        self.stream = stream
+
+    def __enter__(self) -> tuple[Spill, Iterable[Document | Prepared]]:
+        return self.spill, self.stream
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
+        self.spill.close()
+
+
+# -- storing ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Packed:
+    """A signed batch as the index stores it, made in the worker: document rows (without
+    their row number), compressed paragraph texts, and band keys by local document."""
+
+    docs: list[tuple[Any, ...]]  # id, source, tokens, exact, own, paras, shingles
+    texts: list[bytes | None]
+    paragraphs: int
+    doc_keys: np.ndarray  # (m, bands) int64, for the documents ``doc_keyed``
+    doc_keyed: np.ndarray
+    para_keys: np.ndarray  # (p, bands) int64, of paragraph ``para_slot`` of ``para_doc``
+    para_doc: np.ndarray
+    para_slot: np.ndarray
+    failures: list[InputError]
+    removed_by_rule: dict[str, int]
+    flags: list[tuple[str, ...]]
+
+
+def _sign_and_pack(work: tuple[str, list[Document | Prepared]]) -> _Packed:
+    """Sign a batch (in a worker) and pack it for storing, so that the process that
+    writes the index only runs SQLite."""
+    level, batch = work
+    signed = sign_batch(batch)
+    n = signed.rows.size
+    counts = np.bincount(signed.para_doc, minlength=n) if n else np.zeros(0, dtype=np.int64)
+    first = np.cumsum(counts) - counts
+    slot = np.arange(signed.para_doc.size) - first[signed.para_doc]
+    if slot.size and int(slot.max()) >= _MAX_SLOTS:
+        log.warning("paragraphs after the %d-th of a document are not indexed", _MAX_SLOTS)
+    paras = np.zeros(signed.para_doc.size, dtype=_PARA)
+    paras["number"] = signed.para_index
+    paras["line"] = signed.para_line
+    paras["start"] = signed.para_start
+    paras["stop"] = signed.para_stop
+    paras["exact"] = signed.para_exact
+    texts = [t.encode("utf-8", "surrogatepass") for t in signed.para_texts]
+    ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)))
+    paras["text_end"] = ends - np.concatenate(([0], ends))[first[signed.para_doc]]
+    paras["text_at"] = paras["text_end"] - np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    seq_at = np.cumsum(signed.shingle_counts) - signed.shingle_counts
+    exact = signed.exact.astype("<u8")
+    shingles = signed.shingles.astype("<u4")
+    rows, compressed = [], []
+    for j, k in enumerate(signed.rows.tolist()):
+        doc = batch[k].doc if isinstance(batch[k], Prepared) else batch[k]
+        p0, p1 = int(first[j]), int(first[j] + counts[j])
+        at = int(seq_at[j])
+        rows.append(
+            (doc.id, doc.source, int(signed.tokens[j]), exact[j].tobytes(), int(signed.doc_shingles[j]),
+             paras[p0:p1].tobytes(), shingles[at : at + int(signed.shingle_counts[j])].tobytes())
+        )  # fmt: skip
+        compressed.append(zlib.compress(b"".join(texts[p0:p1]), 1) if p1 > p0 else None)
+    doc_keyed = np.flatnonzero(signed.tokens > 0) if level in ("doc", "both") else np.zeros(0, dtype=np.int64)
+    keep = slot < _MAX_SLOTS if level in ("paragraph", "both") else np.zeros(slot.size, dtype=bool)
+    return _Packed(
+        docs=rows,
+        texts=compressed,
+        paragraphs=int(signed.para_doc.size),
+        doc_keys=signed.band_keys[doc_keyed].view(np.int64),
+        doc_keyed=doc_keyed,
+        para_keys=signed.para_band_keys[keep].view(np.int64),
+        para_doc=signed.para_doc[keep],
+        para_slot=slot[keep],
+        failures=[error for _, error in signed.failures],
+        removed_by_rule=signed.removed_by_rule,
+        flags=signed.flags,
+    )
+
+
+class _Writer:
+    """Stores packed batches: document rows as they come, band keys in sorted runs."""
+
+    def __init__(self, db: sqlite3.Connection, next_doc: int, number: int) -> None:
+        self.db = db
+        self.next_doc = next_doc
+        self.number = number
+        self.documents = 0
+        self.paragraphs = 0
+        self.removed_by_rule: dict[str, int] = {}
+        self.flagged: dict[str, int] = {}
+        # Band keys waiting to be inserted, per level: (keys, item of each row of keys).
+        self._pending: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {"doc": [], "para": []}
+        self._buffered = 0
+
+    def put(self, packed: _Packed) -> None:
+        n = len(packed.docs)
+        rows = np.arange(self.next_doc, self.next_doc + n, dtype=np.int64)
+        self.next_doc += n
+        self.documents += n
+        self.paragraphs += packed.paragraphs
+        _tally(packed.removed_by_rule, packed.flags, self.removed_by_rule, self.flagged)
+        self.db.executemany(
+            "INSERT INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            ((int(r), doc_id, source, self.number, *rest) for r, (doc_id, source, *rest) in zip(rows, packed.docs)),
+        )
+        self.db.executemany(
+            "INSERT INTO texts VALUES (?, ?)", ((int(r), t) for r, t in zip(rows, packed.texts) if t is not None)
+        )
+        if packed.doc_keyed.size:
+            self._keep("doc", packed.doc_keys, rows[packed.doc_keyed])
+        if packed.para_doc.size:
+            self._keep("para", packed.para_keys, _item(rows[packed.para_doc], packed.para_slot))
+        if self._buffered >= KEY_CHUNK:
+            self.flush()
+
+    def _keep(self, level: str, keys: np.ndarray, items: np.ndarray) -> None:
+        self._pending[level].append((keys, items))
+        self._buffered += keys.size
+
+    def flush(self) -> None:
+        """Insert the buffered keys, each band's sorted, so that neighbouring rows go to
+        neighbouring B-tree pages."""
+        for level, parts in self._pending.items():
+            if not parts:
+                continue
+            keys = np.concatenate([p[0] for p in parts])
+            items = np.concatenate([p[1] for p in parts])
+            for b in range(keys.shape[1]):
+                order = np.argsort(keys[:, b], kind="stable")
+                rows = zip(keys[order, b].tolist(), items[order].tolist())
+                self.db.executemany(f"INSERT INTO {level}_keys_{b} VALUES (?, ?)", rows)
+            parts.clear()
+        self._buffered = 0
+
+
+def _item(doc: np.ndarray, slot: np.ndarray) -> np.ndarray:
+    """A paragraph's number in the key tables: its document's row, then its slot.
+
+    >>> _item(np.array([3]), np.array([2])).tolist()
+    [50331650]
+    """
+    return (doc.astype(np.int64) << _SLOT_BITS) | slot.astype(np.int64)
+
+
+def _tally(
+    removed: dict[str, int], flags_of: list[tuple[str, ...]], by_rule: dict[str, int], flagged: dict[str, int]
+) -> None:
+    for rule, count in removed.items():
+        by_rule[rule] = by_rule.get(rule, 0) + count
+    for flags in flags_of:
+        for flag in flags:
+            flagged[flag] = flagged.get(flag, 0) + 1
+
+
+@dataclass
+class _Stored:
+    """A stored document as verification needs it."""
+
+    doc: int
+    id: str
+    tokens: int
+    exact: bytes
+    own: int
+    paras: np.ndarray
+    seq: np.ndarray
+    _doc_set: np.ndarray | None = None
+    _para_sets: dict[int, np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, row: tuple[Any, ...]) -> _Stored:
+        doc, doc_id, tokens, exact, own, paras, shingles = row
+        return cls(doc, doc_id, tokens, exact, own, np.frombuffer(paras, dtype=_PARA), np.frombuffer(shingles, "<u4"))
+
+    def doc_set(self) -> np.ndarray:
+        if self._doc_set is None:
+            self._doc_set = distinct(self.seq[: self.own])
+        return self._doc_set
+
+    def para_set(self, slot: int) -> np.ndarray:
+        found = self._para_sets.get(slot)
+        if found is None:
+            p = self.paras[slot]
+            found = self._para_sets[slot] = distinct(self.seq[int(p["start"]) : int(p["stop"])])
+        return found
+
+
+def _keys_of(
+    stored: _Stored, options: ScanOptions, doc_lsh: LSHParams, para_lsh: LSHParams
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """The band keys a stored document was filed under, from its stored shingles: its
+    signature is the minimum over its own shingles, a paragraph's over its rows (as
+    :func:`dedup.signing.sign_text` computes them)."""
+    doc_keys = para_keys = None
+    if options.level in ("doc", "both") and stored.tokens > 0:
+        whole, _ = signatures(stored.seq[: stored.own], np.zeros((0, 2), np.int64), options.num_perm, options.seed)
+        doc_keys = band_keys(whole[None, :], doc_lsh)[0].view(np.int64)
+    if options.level in ("paragraph", "both") and len(stored.paras):
+        spans = np.stack([stored.paras["start"], stored.paras["stop"]], axis=1).astype(np.int64)
+        order = np.argsort(spans[:, 0], kind="stable")  # paragraphs shorter than the n-gram sit at the end
+        _, parts = signatures(stored.seq, spans[order], options.num_perm, options.seed)
+        sigs = np.empty_like(parts)
+        sigs[order] = parts
+        para_keys = band_keys(sigs, para_lsh).view(np.int64)
+    return doc_keys, para_keys
+
+
+# -- querying -----------------------------------------------------------------------------
+
+
+class _NewDoc(NamedTuple):
+    """A new document that matched: what the report needs, its set in the scratch file."""
+
+    id: str
+    tokens: int
+    exact: bytes
+    set_at: tuple[int, int]
+
+
+class _NewPara(NamedTuple):
+    """A new paragraph that matched (``doc`` is its document's number in the query)."""
+
+    id: str
+    doc: int
+    tokens: int
+    number: int
+    line: int
+    exact: bytes
+    set_at: tuple[int, int]
+    text_at: tuple[int, int]
+
+
+class _Matcher:
+    """Checks new documents against the index a batch at a time, and keeps the accepted
+    pairs (with what the report needs of the new side, in the scratch file) until
+    :meth:`result` clusters them."""
+
+    def __init__(self, db: sqlite3.Connection, options: ScanOptions, spill: Spill) -> None:
+        self.db = db
+        self.options = options
+        self.spill = spill
+        self.same_document: Rule = same_document(options)
+        self.same_paragraph: Rule = same_paragraph(options)
+        self.cache: OrderedDict[int, _Stored] = OrderedDict()
+        self.documents = 0
+        self.paragraphs = 0  # new paragraphs compared
+        self.numbered = 0  # new paragraphs seen (compared or not)
+        self.candidates = 0
+        self.rejected = 0
+        self.removed_by_rule: dict[str, int] = {}
+        self.flagged: dict[str, int] = {}
+        self.new_docs: dict[int, _NewDoc] = {}
+        self.new_paras: dict[int, _NewPara] = {}
+        self.doc_pairs: list[tuple[int, int]] = []  # (stored doc, new document)
+        self.para_pairs: list[tuple[tuple[int, int], int]] = []  # ((stored doc, slot), new paragraph)
+
+    def put(self, docs: list[Document], signed: SignedBatch) -> None:
+        """Match one signed batch: documents first, then paragraphs of the unmatched ones."""
+        options = self.options
+        n = signed.rows.size
+        base = self.documents
+        self.documents += n
+        _tally(signed.removed_by_rule, signed.flags, self.removed_by_rule, self.flagged)
+        ids = [docs[k].id for k in signed.rows.tolist()]
+        seq_at = np.cumsum(signed.shingle_counts) - signed.shingle_counts
+
+        def rows_of(j: int, start: int, stop: int) -> np.ndarray:
+            return distinct(signed.shingles[seq_at[j] + start : seq_at[j] + stop])
+
+        matched = np.zeros(n, dtype=bool)
+        if options.level in ("doc", "both"):
+            active = np.flatnonzero(signed.tokens > 0)
+            pairs = self._candidates("doc", signed.band_keys[active], active)
+            stored = self._load({p[1] for p in pairs})
+            sets: dict[int, np.ndarray] = {}
+            for j, d, _ in pairs:
+                if j not in sets:
+                    sets[j] = rows_of(j, 0, int(signed.doc_shingles[j]))
+                exact = signed.exact[j].astype("<u8").tobytes()
+                if not self._accept(stored[d].exact, exact, stored[d].doc_set, sets[j], self.same_document):
+                    continue
+                matched[j] = True
+                self.doc_pairs.append((d, base + j))
+                if base + j not in self.new_docs:
+                    self.new_docs[base + j] = _NewDoc(ids[j], int(signed.tokens[j]), exact, self._park(sets[j]))
+
+        if options.level in ("paragraph", "both") and signed.para_doc.size:
+            first = self.numbered
+            self.numbered += int(signed.para_doc.size)
+            active = np.flatnonzero(~matched[signed.para_doc])
+            self.paragraphs += int(active.size)
+            pairs = self._candidates("para", signed.para_band_keys[active], active)
+            stored = self._load({p[1] for p in pairs})
+            sets = {}
+            for k, d, slot in pairs:
+                j = int(signed.para_doc[k])
+                if k not in sets:
+                    sets[k] = rows_of(j, int(signed.para_start[k]), int(signed.para_stop[k]))
+                exact = signed.para_exact[k].astype("<u8").tobytes()
+                other = stored[d]
+                stored_exact = other.paras[slot]["exact"].astype("<u8").tobytes()
+                stored_set = functools.partial(other.para_set, slot)
+                if not self._accept(stored_exact, exact, stored_set, sets[k], self.same_paragraph):
+                    continue
+                self.para_pairs.append(((d, slot), first + k))
+                if first + k not in self.new_paras:
+                    text = signed.para_texts[k].encode("utf-8", "surrogatepass")
+                    self.new_paras[first + k] = _NewPara(
+                        ids[j], base + j, int(signed.tokens[j]), int(signed.para_index[k]), int(signed.para_line[k]),
+                        exact, self._park(sets[k]), (self.spill.append(text), len(text)),
+                    )  # fmt: skip
+
+    def _accept(
+        self, stored_exact: bytes, exact: bytes, stored_set: Callable[[], np.ndarray], new_set: np.ndarray, rule: Rule
+    ) -> bool:
+        """Exact copies always; other candidates when their shingle sets pass ``rule``."""
+        if stored_exact == exact:
+            return True
+        self.candidates += 1
+        a = stored_set()
+        if rule(similarity(a, new_set), a, new_set):
+            return True
+        self.rejected += 1
+        return False
+
+    def _park(self, values: np.ndarray) -> tuple[int, int]:
+        raw = values.astype("<u4").tobytes()
+        return self.spill.append(raw), len(raw)
+
+    def _unpark(self, at: tuple[int, int]) -> np.ndarray:
+        return np.frombuffer(self.spill.read(*at), dtype="<u4")
+
+    def _candidates(self, level: str, keys: np.ndarray, items: np.ndarray) -> list[tuple[int, int, int]]:
+        """Sorted distinct (item, stored doc, slot) triples that share a band key (slot 0
+        for documents): per band, one statement looking up this batch's keys, each one
+        B-tree search."""
+        found: set[tuple[int, int, int]] = set()
+        mask = _MAX_SLOTS - 1
+        for b, band in enumerate(keys.view(np.int64).T.tolist()):
+            wanted: dict[int, list[int]] = {}
+            for key, item in zip(band, items.tolist()):
+                wanted.setdefault(key, []).append(item)
+            asked = list(wanted)
+            for at in range(0, len(asked), _MAX_PARAMS):
+                part = asked[at : at + _MAX_PARAMS]
+                query = f"SELECT * FROM {level}_keys_{b} WHERE key IN ({', '.join('?' * len(part))})"
+                for key, stored in self.db.execute(query, part):
+                    doc, slot = (stored >> _SLOT_BITS, stored & mask) if level == "para" else (stored, 0)
+                    found.update((item, doc, slot) for item in wanted[key])
+        return sorted(found)
+
+    def _load(self, docs: Iterable[int]) -> dict[int, _Stored]:
+        """Stored documents by row, from the cache or the index."""
+        out: dict[int, _Stored] = {}
+        missing = []
+        for d in docs:
+            if d in self.cache:
+                self.cache.move_to_end(d)
+                out[d] = self.cache[d]
+            else:
+                missing.append(d)
+        for at in range(0, len(missing), 500):
+            part = missing[at : at + 500]
+            marks = ", ".join("?" * len(part))
+            query = f"SELECT doc, id, tokens, exact, own, paras, shingles FROM docs WHERE doc IN ({marks})"
+            for row in self.db.execute(query, part):
+                out[row[0]] = self.cache[row[0]] = _Stored.of(row)
+        while len(self.cache) > DOC_CACHE:
+            self.cache.popitem(last=False)
+        return out
+
+    def result(self, errors: tuple[Failure, ...], cleaning: dict[str, Any] | None) -> ScanResult:
+        doc_clusters = self._doc_clusters()
+        paragraph_clusters = self._paragraph_clusters()
+        summary = Summary(
+            documents=self.documents,
+            failed=len(errors),
+            doc_clusters=len(doc_clusters),
+            duplicate_documents=sum(len(c.members) - 1 for c in doc_clusters),
+            paragraphs=self.paragraphs,
+            paragraph_clusters=len(paragraph_clusters),
+            duplicate_paragraphs=sum(len(c.members) - 1 for c in paragraph_clusters),
+            candidates=self.candidates,
+            rejected_candidates=self.rejected,
+        )
+        return ScanResult(self.options, summary, tuple(doc_clusters), tuple(paragraph_clusters), errors, cleaning)
+
+    def _order(self, tokens: int, position: Any) -> tuple[Any, ...]:
+        """Keep order, as in a scan: input order, or longest first."""
+        return (-tokens, position) if self.options.keep == "longest" else (position,)
+
+    def _doc_clusters(self) -> list[DocCluster]:
+        """Clusters of the accepted pairs; each keeps a stored document, new copies last."""
+        groups = _components(self.doc_pairs)
+        stored = self._load({d for group in groups for d in group[0]})
+        out = []
+        for old, new in groups:
+            old.sort(key=lambda d: self._order(stored[d].tokens, d))
+            new.sort(key=lambda k: self._order(self.new_docs[k].tokens, k))
+            kept = stored[old[0]]
+            base = kept.doc_set()
+            members = [DocMember(kept.id, 1.0, 1.0)]
+            for d in old[1:]:
+                members.append(_doc_member(kept, stored[d].id, stored[d].exact, stored[d].doc_set(), base))
+            for k in new:
+                item = self.new_docs[k]
+                members.append(_doc_member(kept, item.id, item.exact, self._unpark(item.set_at), base))
+            out.append(DocCluster(kept.id, tuple(members)))
+        return out
+
+    def _paragraph_clusters(self) -> list[ParagraphCluster]:
+        """Clusters of the accepted paragraph pairs; stored paragraphs first."""
+        groups = _components(self.para_pairs)
+        stored = self._load({d for group in groups for d, _ in group[0]})
+        texts: dict[int, bytes] = {}
+
+        def stored_member(d: int, slot: int, base: np.ndarray | None, base_exact: bytes) -> ParagraphMember:
+            doc = stored[d]
+            p = doc.paras[slot]
+            if d not in texts:
+                texts[d] = zlib.decompress(self.db.execute("SELECT data FROM texts WHERE doc = ?", (d,)).fetchone()[0])
+            text = texts[d][int(p["text_at"]) : int(p["text_end"])].decode("utf-8", "surrogatepass")
+            exact = p["exact"].astype("<u8").tobytes()
+            sim = 1.0 if base is None or exact == base_exact else similarity(base, doc.para_set(slot)).jaccard
+            return ParagraphMember(doc.id, int(p["number"]), int(p["line"]) or None, text, round(sim, 4))
+
+        out = []
+        for old, new in groups:
+            old.sort(key=lambda ds: (*self._order(stored[ds[0]].tokens, ds[0]), ds[1]))
+            new.sort(key=lambda k: (*self._order(self.new_paras[k].tokens, self.new_paras[k].doc), k))
+            d0, slot0 = old[0]
+            base = stored[d0].para_set(slot0)
+            base_exact = stored[d0].paras[slot0]["exact"].astype("<u8").tobytes()
+            members = [stored_member(d0, slot0, None, base_exact)]
+            members += [stored_member(d, slot, base, base_exact) for d, slot in old[1:]]
+            for k in new:
+                item = self.new_paras[k]
+                sim = 1.0 if item.exact == base_exact else similarity(base, self._unpark(item.set_at)).jaccard
+                text = self.spill.read(*item.text_at).decode("utf-8", "surrogatepass")
+                members.append(ParagraphMember(item.id, item.number, item.line or None, text, round(sim, 4)))
+            out.append(ParagraphCluster(min(m.similarity for m in members[1:]), tuple(members)))
+        return out
+
+
+def _doc_member(kept: _Stored, doc_id: str, exact: bytes, values: np.ndarray, base: np.ndarray) -> DocMember:
+    if exact == kept.exact:
+        return DocMember(doc_id, 1.0, 1.0)
+    sim = similarity(base, values)
+    return DocMember(doc_id, round(sim.jaccard, 4), round(sim.containment, 4))
+
+
+def _components(pairs: list[tuple[Any, int]]) -> list[tuple[list[Any], list[int]]]:
+    """Connected components of (stored item, new item) pairs, as (stored, new) lists,
+    ordered by their first stored item.
+
+    >>> _components([(7, 1), (3, 2), (7, 2), (9, 4)])
+    [([3, 7], [1, 2]), ([9], [4])]
+    """
+    old = sorted({a for a, _ in pairs})
+    new = sorted({b for _, b in pairs})
+    node = {("old", a): i for i, a in enumerate(old)}
+    node.update({("new", b): len(old) + i for i, b in enumerate(new)})
+    uf = UnionFind(len(node))
+    for a, b in pairs:
+        uf.union(node["old", a], node["new", b])
+    return [
+        ([old[i] for i in group if i < len(old)], [new[i - len(old)] for i in group if i >= len(old)])
+        for group in uf.groups()
+    ]
+
+
+# -- cleaning statistics across adds ------------------------------------------------------
+
+
+@dataclass
+class _Chrome:
+    """Chrome lines remembered from earlier adds: per group key, the line hashes."""
+
+    repeated: dict[str, set[int]] = field(default_factory=dict)
+    counts: dict[int, int] = field(default_factory=dict)
+    texts: dict[int, str] = field(default_factory=dict)
+    group_of: dict[int, str] = field(default_factory=dict)
+
+    def add(self, group: str, line: int, docs: int, text: str | None) -> None:
+        self.repeated.setdefault(group, set()).add(line)
+        if docs > self.counts.get(line, 0):
+            self.counts[line] = docs
+            self.group_of[line] = group
+        if text is not None:
+            self.texts.setdefault(line, text)
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self.repeated.values())
+
+
+def _merge_stats(learned: cleaner.CorpusStats | None, chrome: _Chrome) -> cleaner.CorpusStats | None:
+    """What a batch learned, plus the chrome earlier adds learned for the same groups."""
+    if not len(chrome):
+        return learned
+    if learned is None:
+        learned = cleaner.CorpusStats(documents=0, group_docs={}, repeated={})
+    groups = set(learned.repeated) | set(chrome.repeated)
+    return cleaner.CorpusStats(
+        documents=learned.documents,
+        group_docs=dict(learned.group_docs),
+        repeated={g: frozenset(learned.repeated.get(g, frozenset()) | chrome.repeated.get(g, set())) for g in groups},
+        counts={**chrome.counts, **learned.counts},
+        texts={**chrome.texts, **learned.texts},
+        group_of={**chrome.group_of, **learned.group_of},
+        notes=(*learned.notes, f"{len(chrome)} chrome lines remembered from earlier adds"),
+    )
+
+
+def _cleaning(by_rule: dict[str, int], flagged: dict[str, int], stats: cleaner.CorpusStats | None) -> dict[str, Any]:
+    return {
+        "removed_lines_by_rule": dict(sorted(by_rule.items())),
+        "flags": dict(sorted(flagged.items())),
+        "corpus_stats": stats.describe() if stats is not None else None,
+    }
+
+
+# -- small helpers --------------------------------------------------------------------------
+
+
+def _cuts(options: ScanOptions) -> dict[str, list[int]]:
+    doc, para = document_lsh(options), paragraph_lsh(options)
+    return {"doc": [doc.bands, doc.rows], "paragraph": [para.bands, para.rows]}
+
+
+def _signing_fingerprint(options: ScanOptions) -> str:
+    """A hash of the band keys of a fixed text: equal iff this code signs as the index's did."""
+    signed = sign_text(_PROBE_TEXT, options)
+    doc = band_keys(signed.signature[None, :], document_lsh(options))
+    para = band_keys(signed.paragraphs.signatures, paragraph_lsh(options))
+    digest = zlib.crc32(doc.astype("<u8").tobytes() + para.astype("<u8").tobytes() + signed.exact)
+    return f"{digest:08x}"
+
+
+def _peek(items: Iterable[T], n: int) -> tuple[list[T], Iterator[T]]:
+    """The first ``n`` items (fewer if there are not so many), and all the items again.
+
+    >>> head, again = _peek(iter("abc"), 2)
+    >>> head, "".join(again)
+    (['a', 'b'], 'abc')
+    """
+    it = iter(items)
+    head = list(itertools.islice(it, n))
+    return head, itertools.chain(head, it)
+
+
+def _signed64(value: int) -> int:
+    """An unsigned 64-bit value as SQLite's signed integer.
+
+    >>> _signed64(2**64 - 1), _signed64(5)
+    (-1, 5)
+    """
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def _describe(options: ScanOptions) -> str:
+    return ", ".join(f"{name}={getattr(options, name)!r}" for name in STORED_OPTIONS)

@@ -1,0 +1,293 @@
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dedup import ScanOptions
+from dedup.cli import EXIT_PARTIAL, main
+from dedup.errors import OutputError
+from dedup.run import MANIFEST, SUMMARY, RunOptions, run_paths
+
+BAD = Path(__file__).parent / "data" / "bad_inputs"
+ONE_JOB = RunOptions(scan=ScanOptions(jobs=1))
+
+
+def _manifest(out):
+    return [json.loads(line) for line in (Path(out) / MANIFEST).read_text(encoding="utf-8").splitlines()]
+
+
+def _tree(folder):
+    """Relative path -> content hash of every file under ``folder``."""
+    folder = Path(folder)
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _counts_match(out):
+    manifest = _manifest(out)
+    summary = json.loads((Path(out) / SUMMARY).read_text(encoding="utf-8"))["summary"]
+    statuses = [r["status"] for r in manifest]
+    assert summary["inputs"] == len(manifest)
+    for status in ("kept", "duplicate", "failed"):
+        assert summary[status] == statuses.count(status)
+    assert summary["paragraphs_removed"] == sum(len(r.get("paragraphs_removed", [])) for r in manifest)
+    assert summary["boilerplate_lines_removed"] == sum(r.get("boilerplate_lines_removed", 0) for r in manifest)
+    return manifest
+
+
+def test_sample_corpus_keeps_each_kyiv_paragraph_once(corpus_dir, tmp_path):
+    out = tmp_path / "out"
+    result = run_paths([str(corpus_dir)], str(out), ONE_JOB)
+    assert result.summary.kept == 5 and result.summary.duplicate == 0 and result.summary.paragraphs_removed == 3
+    texts = {p.name: p.read_text(encoding="utf-8") for p in out.glob("*.txt")}
+    assert len(texts) == 5
+    for start in ("The Russian border region has seen heavy battles", "According to Zelensky, Russia has confirmed"):
+        assert sum(t.count(start) for t in texts.values()) == 1
+        assert start in texts["003_8bc150cff370669c.txt"]
+    assert "Kyiv Independent could not verify" in texts["004_95bc31070ec5e5b3.txt"]
+    assert "LEAVE A REPLY" not in texts["003_8bc150cff370669c.txt"]
+    manifest = _counts_match(out)
+    removed = next(r for r in manifest if r["id"].startswith("004"))["paragraphs_removed"]
+    assert [(c["line"], c["duplicate_of"]["id"][:3], c["duplicate_of"]["line"]) for c in removed] == [
+        (11, "003", 17),
+        (12, "003", 19),
+        (14, "003", 21),
+    ]
+
+
+def test_no_paragraph_dedup_keeps_them(corpus_dir, tmp_path):
+    out = tmp_path / "out"
+    options = RunOptions(scan=ScanOptions(jobs=1), paragraph_dedup=False)
+    run_paths([str(corpus_dir)], str(out), options)
+    text = (out / "004_95bc31070ec5e5b3.txt").read_text(encoding="utf-8")
+    assert "The Russian border region has seen heavy battles" in text
+
+
+def test_jsonl_output(corpus_dir, tmp_path):
+    out = tmp_path / "out"
+    run_paths([str(corpus_dir)], str(out), RunOptions(scan=ScanOptions(jobs=1), output_format="jsonl"))
+    records = [json.loads(line) for line in (out / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in records] == sorted(p.name for p in corpus_dir.glob("*.txt"))
+    assert all({"id", "text", "source", "metadata"} <= set(r) for r in records)
+    assert not list(out.glob("*.txt"))
+
+
+def test_outputs_are_identical_with_one_or_two_workers(corpus_dir, tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(corpus_dir, src)
+    shutil.copy(corpus_dir / "000_216558cf6ca0eb2a.txt", src / "zz_copy.txt")
+    trees = []
+    for jobs in (1, 2):
+        out = tmp_path / f"out{jobs}"
+        run_paths([str(src)], str(out), RunOptions(scan=ScanOptions(jobs=jobs)))
+        trees.append(_tree(out))
+    assert trees[0] == trees[1]
+
+
+def test_output_safety(corpus_dir, tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(corpus_dir, src)
+    before = _tree(src)
+    with pytest.raises(OutputError, match="inside the input folder"):
+        run_paths([str(src)], str(src / "out"), ONE_JOB)
+    with pytest.raises(OutputError, match="inside the input folder"):
+        run_paths([str(src)], str(src), ONE_JOB)
+    out = tmp_path / "out"
+    run_paths([str(src)], str(out), ONE_JOB)
+    first = _tree(out)
+    with pytest.raises(OutputError, match="pass --force"):
+        run_paths([str(src)], str(out), ONE_JOB)
+    (src / "extra.txt").write_text("A new document about something else entirely, with enough words.", "utf-8")
+    run_paths([str(src)], str(out), RunOptions(scan=ScanOptions(jobs=1), force=True))
+    assert set(_tree(out)) == set(first) | {"extra.txt"}
+    after = _tree(src)
+    del after["extra.txt"]
+    assert after == before  # inputs are only ever read
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no partial folders left
+
+
+def _bad_folder(tmp_path):
+    src = tmp_path / "bad"
+    shutil.copytree(BAD, src)
+    os.symlink(src / "missing.txt", src / "broken-link.txt")
+    (src / "sub").mkdir()
+    os.symlink(src, src / "sub" / "loop")
+    # 100 MB on one line, made here rather than kept in the repository.
+    words = (BAD / "article.txt").read_text(encoding="utf-8").split()
+    line = " ".join(words)
+    with open(src / "one-line.txt", "w", encoding="utf-8") as handle:
+        for _ in range(100_000_000 // (len(line) + 1) + 1):
+            handle.write(line + " ")
+    if os.geteuid() != 0:  # root reads anything
+        (src / "locked.txt").write_text("secret", encoding="utf-8")
+        (src / "locked.txt").chmod(0)
+    return src
+
+
+def test_bad_inputs_end_to_end(tmp_path):
+    src = _bad_folder(tmp_path)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["run", str(src), "-o", str(out), "--jobs", "2"])
+    assert res.exit_code == EXIT_PARTIAL, res.output
+    manifest = _counts_match(out)
+    by_source = {}
+    for r in manifest:
+        by_source.setdefault(Path(r["source"]).name, []).append(r)
+
+    def reason(name, line=None):
+        (hit,) = [r for r in by_source[name] if line is None or r["line"] == line]
+        assert hit["status"] == "failed"
+        assert f"{src / name if name not in ('loop',) else src / 'sub' / 'loop'}" in res.stderr
+        return hit["error"]
+
+    assert reason("broken-link.txt") == "broken symbolic link"
+    assert reason("loop") == "symbolic link loop (folder already visited)"
+    assert reason("binary.txt") == "binary file (NUL bytes), not text"
+    assert reason("paper.txt") == "a PDF file, not text"
+    assert reason("empty.txt") == "empty file"
+    assert reason("whitespace.txt") == "file has only white space"
+    assert reason("records.jsonl", 2).startswith("not valid JSON")
+    assert reason("records.jsonl", 3).startswith("no 'text' field (fields: body, id)")
+    assert reason("records.jsonl", 4) == "field 'text' is list, not a string"
+    assert reason("records.jsonl", 5).startswith("duplicate document id 'article.txt'")
+    assert reason("records.jsonl", 6).startswith("duplicate document id 'rec-1'")
+    assert reason("records.jsonl", 7) == "field 'text' is empty"
+    assert reason("array.json", 6).startswith("no 'text' field")
+    truncated = [r for r in by_source["truncated.jsonl.gz"] if r["status"] == "failed"]
+    assert len(truncated) == 1 and "truncated gzip file" in truncated[0]["error"]
+    assert sum(r["status"] == "kept" for r in by_source["truncated.jsonl.gz"]) > 5
+    encodings = {name: by_source[name][0].get("encoding") for name in ("windows-1252.txt", "utf16.txt")}
+    assert encodings == {"windows-1252.txt": "cp1252 (detected)", "utf16.txt": "utf-16"}
+    assert "café" in (out / "windows-1252.txt").read_text(encoding="utf-8")
+    assert by_source["invalid-utf8.txt"][0]["status"] == "kept" and by_source["invalid-utf8.txt"][0]["encoding"]
+    copy = by_source["article_copy.txt"][0]
+    assert copy["status"] == "duplicate" and copy["duplicate_of"] == "article.txt" and copy["similarity"] == 1.0
+    assert by_source["one-line.txt"][0]["status"] in ("kept", "duplicate")
+    if os.geteuid() != 0:
+        assert reason("locked.txt").startswith("cannot read: Permission denied")
+    assert "not UTF-8; read as cp1252 (detected)" in res.stderr
+
+
+def test_missing_input_is_a_usage_error(tmp_path):
+    res = CliRunner().invoke(main, ["run", str(tmp_path / "nope"), "-o", str(tmp_path / "out")])
+    assert res.exit_code == 2 and "nope: no such file or folder" in res.output
+    assert not (tmp_path / "out").exists()
+
+
+def _dedup(*args):
+    return [sys.executable, "-c", "from dedup.cli import main; main()", *args]
+
+
+def _many_docs(folder, count=1500):
+    folder.mkdir()
+    words = [f"w{k}" for k in range(5000)]
+    for i in range(count):
+        body = " ".join(words[(i * 37 + j * 11) % 5000] for j in range(300))
+        (folder / f"d{i:05d}.txt").write_text(body + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("how", ["kill", "term"])
+def test_interrupted_run_leaves_the_previous_output_or_none(tmp_path, how):
+    src = tmp_path / "src"
+    _many_docs(src)
+    out = tmp_path / "out"
+    old = tmp_path / "old-copy"
+    (out).mkdir()
+    (out / "previous.txt").write_text("previous output\n", encoding="utf-8")
+    shutil.copytree(out, old)
+    proc = subprocess.Popen(_dedup("run", str(src), "-o", str(out), "--force", "--no-clean", "-q"))
+    deadline = time.monotonic() + 120
+    # Wait until the run is writing its output (the partial folder exists), then stop it.
+    while not list(tmp_path.glob(".out.partial-*")):
+        assert proc.poll() is None, "the run ended before it could be interrupted"
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL if how == "kill" else signal.SIGTERM)
+    code = proc.wait(timeout=60)
+    assert _tree(out) == _tree(old)  # the previous output, untouched
+    if how == "term":
+        assert code == 130
+        assert not list(tmp_path.glob(".out.*"))  # and the partial folder removed
+    # A new run over the interrupted one completes.
+    assert subprocess.run(_dedup("run", str(src), "-o", str(out), "--force", "--no-clean", "-q")).returncode == 0
+    assert len(_manifest(out)) == 1500
+
+
+PARAGRAPHS = [
+    p
+    for f in sorted((Path(__file__).parents[1] / "corpus").glob("*.txt"))
+    for p in f.read_text(encoding="utf-8").split("\n")
+    if len(p.split()) >= 12
+]
+docs_strategy = st.lists(
+    st.lists(st.sampled_from(PARAGRAPHS), min_size=1, max_size=5, unique=True), min_size=1, max_size=6
+)
+bad_strategy = st.lists(st.sampled_from(["empty", "binary", "badjson"]), max_size=3)
+PROPERTY = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def _write_corpus(folder, docs, bad):
+    folder.mkdir(parents=True)
+    for k, paragraphs in enumerate(docs):
+        (folder / f"doc{k}.txt").write_text("\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    for k, kind in enumerate(bad):
+        data = {"empty": b"", "binary": b"\x00\x01\x02", "badjson": b'{"text": '}[kind]
+        (folder / f"bad{k}.{'jsonl' if kind == 'badjson' else 'txt'}").write_bytes(data)
+
+
+@PROPERTY
+@given(docs=docs_strategy, bad=bad_strategy)
+def test_every_input_is_in_the_manifest(tmp_path_factory, docs, bad):
+    base = tmp_path_factory.mktemp("p")
+    _write_corpus(base / "src", docs, bad)
+    result = run_paths([str(base / "src")], str(base / "out"), ONE_JOB)
+    manifest = _counts_match(base / "out")
+    sources = sorted(Path(r["source"]).name for r in manifest)
+    assert sources == sorted(p.name for p in (base / "src").iterdir())
+    assert result.summary.failed == len(bad)
+
+
+@PROPERTY
+@given(docs=docs_strategy, which=st.integers(min_value=0, max_value=5))
+def test_an_exact_copy_is_a_duplicate_and_nothing_else_changes(tmp_path_factory, docs, which):
+    base = tmp_path_factory.mktemp("p")
+    _write_corpus(base / "src", docs, [])
+    run_paths([str(base / "src")], str(base / "out1"), ONE_JOB)
+    original = sorted((base / "src").iterdir())[which % len(docs)]
+    shutil.copy(original, base / "src" / "zzz_copy.txt")
+    run_paths([str(base / "src")], str(base / "out2"), ONE_JOB)
+    before = {r["id"]: r for r in _manifest(base / "out1")}
+    after = {r["id"]: r for r in _manifest(base / "out2")}
+    copy = after.pop("zzz_copy.txt")
+    assert copy["status"] == "duplicate" and copy["similarity"] == 1.0
+    assert before == after
+    tree1, tree2 = _tree(base / "out1"), _tree(base / "out2")
+    assert {k: v for k, v in tree1.items() if k not in (MANIFEST, SUMMARY)} == {
+        k: v for k, v in tree2.items() if k not in (MANIFEST, SUMMARY)
+    }
+
+
+@PROPERTY
+@given(docs=docs_strategy)
+def test_a_run_over_its_own_output_changes_nothing(tmp_path_factory, docs):
+    base = tmp_path_factory.mktemp("p")
+    _write_corpus(base / "src", docs, [])
+    run_paths([str(base / "src")], str(base / "out1"), ONE_JOB)
+    again = run_paths([str(base / "out1")], str(base / "out2"), ONE_JOB)
+    assert again.summary.duplicate == 0 and again.summary.failed == 0 and again.summary.paragraphs_removed == 0
+    texts1 = {k: v for k, v in _tree(base / "out1").items() if k.endswith(".txt")}
+    texts2 = {k: v for k, v in _tree(base / "out2").items() if k.endswith(".txt")}
+    assert texts1 == texts2
