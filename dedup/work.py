@@ -127,11 +127,7 @@ def prepare(doc: Document) -> Prepared:
     if doc.format != "html":
         return Prepared(doc, doc.text)
     main = cleaner.extract_main_text(doc.text)
-    from clean.html import _Locator  # NOTE(integration): becomes clean.locate_lines
-
-    locate = _Locator(doc.text, main.text)
-    lines = tuple(locate(k) for k in range(1, main.text.count("\n") + 2))
-    return Prepared(doc, main.text, lines, dict(main.metadata))
+    return Prepared(doc, main.text, main.line_map, dict(main.metadata))
 
 
 def clean(prepared: Prepared, ctx: Context) -> Cleaned:

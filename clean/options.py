@@ -1,0 +1,56 @@
+"""CleanOptions: the one immutable configuration of the cleaner."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ._errors import options_error
+from .rules import RuleSet
+
+__all__ = ["CleanOptions"]
+
+
+@dataclass(frozen=True)
+class CleanOptions:
+    """How to clean; every field has a default that suits scraped news and blog text.
+
+    ``rules``
+        the rules in force (``load_rules`` reads user additions and disabled ids).
+    ``english``
+        ``None`` detects per document whether English-word rules may fire; ``True`` or
+        ``False`` forces it.
+    ``keep_headline``
+        keep the headline line just above the article body (benchmarks that score only
+        the body turn it off).
+    ``segment``
+        locate the article body among page chrome and drop what lies outside it; turn off
+        for text that is already the body (``clean_html`` does that after trafilatura).
+    ``corpus_min_docs``
+        a line must recur in at least this many distinct documents of its group before
+        corpus statistics may remove it (the threshold grows with the group's size).
+    ``fallback_fraction``
+        if cleaning would keep less than this fraction of the document's characters, the
+        best block is kept instead and the result is flagged ``kept-best-block``.
+    """
+
+    rules: RuleSet = field(default_factory=RuleSet)
+    english: bool | None = None
+    keep_headline: bool = True
+    segment: bool = True
+    corpus_min_docs: int = 3
+    fallback_fraction: float = 0.05
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.rules, RuleSet):
+            raise options_error(
+                f"rules must be a RuleSet (from load_rules() or RuleSet()), got {type(self.rules).__name__}"
+            )
+        if self.english not in (None, True, False):
+            raise options_error(f"english must be None (detect), True or False, got {self.english!r}")
+        if not isinstance(self.corpus_min_docs, int) or not 2 <= self.corpus_min_docs <= 1_000_000:
+            raise options_error(
+                f"corpus_min_docs must be an integer from 2 to 1000000, got {self.corpus_min_docs!r}"
+                " (a line seen in one document only is never corpus boilerplate)"
+            )
+        if not 0.0 <= self.fallback_fraction < 1.0:
+            raise options_error(f"fallback_fraction must be in [0, 1), got {self.fallback_fraction!r}")

@@ -1,0 +1,695 @@
+"""Boilerplate rules as data: built-in patterns, user patterns from TOML, compiled once.
+
+A rule has a stable id (shown in ``--explain``), a regular expression and a ``match`` kind:
+
+``line``
+    the pattern matches the whole stripped line (a menu item, "Most popular", "2 min read");
+``contains``
+    the pattern occurs somewhere in a line of at most ``max_words`` words (a cookie banner,
+    a "follow us on X" prompt; long article sentences that mention the word survive);
+``section``
+    like ``line``, and the line heads a block of other stories or comments: the run of
+    headline-like lines and teasers after it goes too;
+``trim-start`` / ``trim-end``
+    the matched prefix or suffix is residue glued to content and is cut off, the rest of
+    the line stays.
+
+Every kind applies only to lines of at most ``max_words`` words. A rule with ``keywords``
+is only tried on lines that contain one of them (whole normalised words; digits and
+punctuation as characters): a condition of the rule, and what keeps a large rule set fast.
+Rules that depend on English words carry ``english=True`` and only fire on English text.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+from ._errors import config_error
+
+__all__ = ["MATCH_KINDS", "Rule", "RuleSet", "builtin_rules", "load_rules"]
+
+MATCH_KINDS = ("line", "contains", "section", "trim-start", "trim-end")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One boilerplate pattern; see the module docstring for ``match``."""
+
+    id: str
+    pattern: str
+    match: str = "line"
+    english: bool = False
+    max_words: int = 40
+    keywords: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", self.id):
+            raise config_error(
+                f"rule id {self.id!r}: expected lower-case letters, digits and '-', like 'my-footer'"
+            )
+        if self.match not in MATCH_KINDS:
+            raise config_error(
+                f"rule {self.id!r}: match must be one of {', '.join(MATCH_KINDS)}, got {self.match!r}"
+            )
+        if self.max_words < 1:
+            raise config_error(f"rule {self.id!r}: max_words must be >= 1, got {self.max_words}")
+        if isinstance(self.keywords, list):
+            object.__setattr__(self, "keywords", tuple(self.keywords))
+        if not all(isinstance(k, str) and k for k in self.keywords):
+            raise config_error(f"rule {self.id!r}: keywords must be non-empty strings, got {self.keywords!r}")
+        object.__setattr__(self, "keywords", tuple(k.lower() for k in self.keywords))
+        try:
+            re.compile(self.pattern)
+        except re.error as exc:
+            raise config_error(f"rule {self.id!r}: bad regular expression {self.pattern!r}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Which rules are in force: user rules added to the built-ins, minus disabled ids.
+
+    A value, not behaviour: it is hashable and the compiled form is cached per value.
+    """
+
+    extra: tuple[Rule, ...] = ()
+    disabled: frozenset[str] = field(default_factory=frozenset)
+
+    def rules(self) -> tuple[Rule, ...]:
+        """The rules in force, user rules first (a line matched by several rules is
+        reported under the first)."""
+        return tuple(r for r in (*self.extra, *_BUILTIN) if r.id not in self.disabled)
+
+
+def builtin_rules() -> tuple[Rule, ...]:
+    """The built-in rules (their ids are what ``disable`` in a rules file refers to)."""
+    return _BUILTIN
+
+
+def load_rules(path: str | Path, base: RuleSet | None = None) -> RuleSet:
+    """Read a TOML rules file: ``disable = ["id", ...]`` and ``[[rule]]`` tables.
+
+    Each ``[[rule]]`` has ``id`` and ``pattern`` (a Python regular expression, matched
+    case-insensitively) and optionally ``match`` (default ``"line"``), ``english``
+    (default false), ``max_words`` (default 40) and ``keywords`` (words one of which the
+    line must also contain, e.g. ``["reproduction", "copying"]``; see the module docstring).
+
+    >>> import tempfile, os
+    >>> with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as f:
+    ...     _ = f.write('disable = ["nav"]\\n[[rule]]\\nid = "promo"\\npattern = "buy now"\\nmatch = "contains"\\n')
+    >>> rs = load_rules(f.name); os.unlink(f.name)
+    >>> [r.id for r in rs.extra], "nav" in rs.disabled
+    (['promo'], True)
+    """
+    from dedup.errors import ConfigError  # at call time: see clean._errors
+
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise config_error(f"{path}: cannot read rules file: {exc.strerror or exc}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise config_error(f"{path}: not a valid TOML file: {exc}") from exc
+    unknown = set(data) - {"disable", "rule"}
+    if unknown:
+        raise config_error(
+            f"{path}: unknown key(s) {', '.join(sorted(unknown))}; expected 'disable' and [[rule]] tables"
+        )
+    disable = data.get("disable", [])
+    if not isinstance(disable, list) or not all(isinstance(x, str) for x in disable):
+        raise config_error(f"{path}: 'disable' must be a list of rule ids, got {disable!r}")
+    known = {r.id for r in _BUILTIN} | {r.id for r in (base.extra if base else ())}
+    rules: list[Rule] = []
+    for i, table in enumerate(data.get("rule", []), 1):
+        if not isinstance(table, dict):
+            raise config_error(f"{path}: rule #{i} must be a table ([[rule]]), got {table!r}")
+        bad = set(table) - {"id", "pattern", "match", "english", "max_words", "keywords"}
+        if bad or "id" not in table or "pattern" not in table:
+            raise config_error(
+                f"{path}: rule #{i}: expected keys id, pattern and optionally match, english,"
+                f" max_words, keywords; got {', '.join(sorted(table))}"
+            )
+        try:
+            rules.append(Rule(**table))
+        except ConfigError as exc:
+            raise config_error(f"{path}: rule #{i}: {exc}") from exc
+        except TypeError as exc:
+            raise config_error(f"{path}: rule #{i}: {exc}") from exc
+        known.add(table["id"])
+    missing = [x for x in disable if x not in known]
+    if missing:
+        raise config_error(
+            f"{path}: cannot disable unknown rule id(s) {', '.join(missing)};"
+            f" built-in ids are {', '.join(sorted({r.id for r in _BUILTIN}))}"
+        )
+    base = base or RuleSet()
+    return RuleSet(extra=base.extra + tuple(rules), disabled=base.disabled | frozenset(disable))
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    """One rule ready to run. A pattern without upper-case letters (so without ``\\S``,
+    ``\\W``-style escapes) runs without IGNORECASE on the lower-cased line, which Python's
+    ``re`` does about three times faster."""
+
+    id: str
+    pattern: re.Pattern[str]
+    max_words: int
+    section: bool
+    caseless: bool
+
+    def run(self, method: str, line: str, low: str) -> re.Match[str] | None:
+        return getattr(self.pattern, method)(low if self.caseless else line)
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """The rules of one match kind, ready for fast matching.
+
+    A rule with keywords is tried only on lines that contain one of them. Rules without
+    keywords are screened by group-less alternations first: for each distinct ``max_words``
+    value v (ascending) one detector of the rules allowed on lines of up to v words, so long
+    article lines skip most rules. (Python's ``re`` slows down sharply with named groups in
+    a big alternation, hence detectors without groups and single rules to name a hit.)
+    """
+
+    rules: tuple[_Compiled, ...]
+    detectors: tuple[tuple[int, re.Pattern[str] | None, re.Pattern[str] | None], ...]
+    by_keyword: dict[str, tuple[int, ...]]
+    symbols: tuple[tuple[str, tuple[int, ...]], ...]
+    gated: frozenset[int]
+
+    def candidates(self, method: str, words: int, line: str, low: str, screen: "Screen") -> list[_Compiled]:
+        """The rules worth trying on a line, in rule order: keyword rules allowed on a line
+        of this length whose keyword the line has (``screen``), and the rules without
+        keywords if their detector matches."""
+        picked: set[int] = set()
+        if screen.words or screen.symbols:
+            for limit, by_keyword in self.keyword_maps:
+                if words <= limit:
+                    for token in screen.words:
+                        hit = by_keyword.get(token)
+                        if hit:
+                            picked.update(hit)
+                    for symbol in screen.symbols:
+                        hit = by_keyword.get(symbol)
+                        if hit:
+                            picked.update(hit)
+                    break
+        for limit, caseless, cased in self.detectors:
+            if words <= limit:
+                if (caseless is not None and getattr(caseless, method)(low)) or (
+                    cased is not None and getattr(cased, method)(line)
+                ):
+                    picked.update(self.free)
+                break
+        if not picked:
+            return []
+        return [self.rules[k] for k in sorted(picked)]
+
+    @functools.cached_property
+    def keyword_maps(self) -> tuple[tuple[int, dict[str, tuple[int, ...]]], ...]:
+        """For each distinct max_words v: keyword (word or symbol) -> rules allowed on lines
+        of v words, so that a long line only looks up the rules that may fire on it."""
+        every = {**self.by_keyword, **dict(self.symbols)}
+        out = []
+        for v in sorted({self.rules[k].max_words for hit in every.values() for k in hit}):
+            table = {}
+            for key, hit in every.items():
+                allowed = tuple(k for k in hit if self.rules[k].max_words >= v)
+                if allowed:
+                    table[key] = allowed
+            out.append((v, table))
+        return tuple(out)
+
+    @functools.cached_property
+    def keywords(self) -> frozenset[str]:
+        return frozenset(self.by_keyword)
+
+    @functools.cached_property
+    def by_symbol(self) -> dict[str, tuple[int, ...]]:
+        return dict(self.symbols)
+
+    @functools.cached_property
+    def free_limit(self) -> int:
+        """The longest line (in words) that a rule without keywords may match."""
+        return max((limit for limit, _, _ in self.detectors), default=-1)
+
+    @functools.cached_property
+    def free(self) -> tuple[int, ...]:
+        return tuple(k for k in range(len(self.rules)) if k not in self.gated)
+
+
+class Screen(NamedTuple):
+    """The keywords (normalised words) and symbols of all rules that occur in one line."""
+
+    words: frozenset[str]
+    symbols: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CompiledRules:
+    """The rules in force for one language setting, grouped by match kind."""
+
+    line: _Kind | None
+    contains: _Kind | None
+    trim_start: _Kind | None
+    trim_end: _Kind | None
+
+    def screen(self, tokens: list[str], low: str) -> Screen:
+        """Which keywords and symbols of any rule the line has (one pass for all kinds).
+        Symbols are only looked for when a rule using them allows a line this long."""
+        symbols: tuple[str, ...] = ()
+        words = len(tokens)
+        for limit, pattern in self._symbol_res:
+            if words <= limit:
+                found = pattern.findall(low)
+                if found:
+                    symbols = tuple(set(found))
+                break
+        for limit, keywords in self._keyword_sets:
+            if words <= limit:
+                return Screen(keywords.intersection(tokens), symbols)
+        return Screen(frozenset(), symbols)
+
+    @functools.cached_property
+    def free_limit(self) -> int:
+        """The longest line (in words) that some rule without keywords may match."""
+        return max((k.free_limit for k in self._kinds), default=-1)
+
+    @functools.cached_property
+    def _kinds(self) -> tuple[_Kind, ...]:
+        return tuple(k for k in (self.line, self.contains, self.trim_start, self.trim_end) if k is not None)
+
+    @functools.cached_property
+    def _keyword_sets(self) -> tuple[tuple[int, frozenset[str]], ...]:
+        """(v, keywords of the rules allowed on lines of v words or more), by v."""
+        limits: dict[str, int] = {}
+        for kind in self._kinds:
+            for word, hit in kind.by_keyword.items():
+                limit = max(kind.rules[k].max_words for k in hit)
+                limits[word] = max(limits.get(word, 0), limit)
+        return tuple(
+            (v, frozenset(w for w, lim in limits.items() if lim >= v)) for v in sorted(set(limits.values()))
+        )
+
+    @functools.cached_property
+    def _symbol_res(self) -> tuple[tuple[int, re.Pattern[str]], ...]:
+        """(v, pattern of the symbols of rules allowed on lines of v words or more), by v."""
+        limits: dict[str, int] = {}
+        for kind in self._kinds:
+            for symbol, hit in kind.symbols:
+                limit = max(kind.rules[k].max_words for k in hit)
+                limits[symbol] = max(limits.get(symbol, 0), limit)
+        out = []
+        for v in sorted(set(limits.values())):
+            symbols = sorted((s for s, lim in limits.items() if lim >= v), key=len, reverse=True)
+            out.append((v, re.compile("|".join(re.escape(s) for s in symbols))))
+        return tuple(out)
+
+
+_TEMPLATES = {
+    "line": r"(?:{})[\s:.!]*",
+    "contains": r"(?:{})",
+    "trim-start": r"(?:{})",
+    "trim-end": r"(?:{})$",
+}
+_KEYWORD_WORD = re.compile(r"[^\W_]+")
+
+
+@functools.lru_cache(maxsize=32)
+def compile_rules(ruleset: RuleSet, english: bool) -> CompiledRules:
+    """Compile the rules in force for English or other text, grouped by match kind."""
+    by_kind: dict[str, list[Rule]] = {"line": [], "contains": [], "trim-start": [], "trim-end": []}
+    for rule in ruleset.rules():
+        if rule.english and not english:
+            continue
+        by_kind["line" if rule.match == "section" else rule.match].append(rule)
+
+    def build(kind: str) -> _Kind | None:
+        rules = by_kind[kind]
+        if not rules:
+            return None
+        template = _TEMPLATES[kind]
+        caseless = [r.pattern == r.pattern.lower() for r in rules]
+        compiled = tuple(
+            _Compiled(
+                r.id,
+                re.compile(template.format(r.pattern), 0 if cl else re.IGNORECASE),
+                r.max_words,
+                r.match == "section",
+                cl,
+            )
+            for r, cl in zip(rules, caseless)
+        )
+
+        free = [(r, cl) for r, cl in zip(rules, caseless) if not r.keywords]
+
+        def union(v: int, want: bool) -> re.Pattern[str] | None:
+            parts = [f"(?:{r.pattern})" for r, cl in free if r.max_words >= v and cl == want]
+            if not parts:
+                return None
+            return re.compile(template.format("|".join(parts)), 0 if want else re.IGNORECASE)
+
+        detectors = tuple((v, union(v, True), union(v, False)) for v in sorted({r.max_words for r, _ in free}))
+        by_keyword: dict[str, list[int]] = {}
+        symbols: dict[str, list[int]] = {}
+        for k, r in enumerate(rules):
+            for word in r.keywords:
+                # digits and punctuation are matched as characters, words as whole words
+                target = by_keyword if _KEYWORD_WORD.fullmatch(word) and not word.isdigit() else symbols
+                target.setdefault(word, []).append(k)
+        return _Kind(
+            compiled,
+            detectors,
+            {w: tuple(v) for w, v in by_keyword.items()},
+            tuple((s, tuple(v)) for s, v in symbols.items()),
+            frozenset(k for k, r in enumerate(rules) if r.keywords),
+        )
+
+    return CompiledRules(build("line"), build("contains"), build("trim-start"), build("trim-end"))
+
+
+def _r(
+    id: str, pattern: str, match: str = "line", english: bool = False, max_words: int = 40, keywords: str = ""
+) -> Rule:
+    return Rule(id, pattern, match, english, max_words, tuple(keywords.split()))
+
+
+_SOCIAL = (
+    r"facebook|twitter|x|linkedin|whatsapp|reddit|pinterest|instagram|youtube|tiktok|telegram"
+    r"|flipboard|messenger|threads|bluesky|mastodon|tumblr|vk|weibo|wechat|line|xing|pocket|rss"
+)
+_MONTH = (
+    r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?"
+)
+_DATE = (
+    rf"(?:(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)\.?,?\s*)?"
+    rf"(?:\d{{1,2}}(?:st|nd|rd|th)?\s+(?:{_MONTH})\.?,?\s+\d{{4}}"
+    rf"|(?:{_MONTH})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}"
+    rf"|\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}|\d{{1,2}}[-/.]\d{{1,2}}[-/.]\d{{2,4}})"
+)
+_TIME = r"\d{1,2}[:.]\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?(?:\s*(?:[A-Z]{2,4}|GMT[+-]?\d*|UTC[+-]?\d*))?"
+
+# The built-in rules. Phrase patterns are generic web boilerplate vocabulary, not sentences
+# of any evaluation page; structure (dates, counters, symbols, brand names) is language-free.
+_BUILTIN: tuple[Rule, ...] = (
+    # comment widgets, reply forms, captcha
+    _r("comment-form",
+       r"leave an? (?:reply|comment|response)|post an? comment|add an? comment|write an? comment"
+       r"|comments?(?: \(\d+\))?|\d+ (?:comments?|replies|responses)|(?:show|view|load|see|read)"
+       r"(?: all| more)? comments?(?: \(\d+\))?|be the first to comment|cancel reply|reply"
+       r"|post comment|submit comment|join the (?:conversation|discussion)|log ?in to (?:reply|comment)"
+       r"|comments are closed|discussion|conversation", english=True, max_words=8),
+    _r("comment-form",
+       r"please enter your (?:comment|name|e-?mail)|your e-?mail address will not be published"
+       r"|required fields are marked|save my name,? e-?mail|recaptcha|captcha|reload the page"
+       r"|notify me of (?:new|follow-up)|akismet|you must be logged in to post|comment policy|as you comment\b"
+       r"|(?:be respectful|civil(?:ity)?|on-topic)\b.{0,80}\bcomments?\b|\bcomments?\b.{0,80}\b(?:moderat\w+|civil|respectful)"
+       r"|commenting (?:is|has been) (?:closed|disabled)|to comment,? (?:please )?(?:log|sign) ?in",
+       "contains", english=True, max_words=40,
+       keywords="please email mail required recaptcha captcha reload notify akismet logged comment commenting"),
+    # navigation and page furniture
+    _r("nav",
+       r"skip to (?:main )?(?:content|navigation|menu|footer)|edit (?:post|this (?:post|page|article))"
+       r"|(?:main |mobile )?menu|close(?: menu)?|search(?: for)?|open search|toggle navigation"
+       r"|back to (?:top|home)|(?:go|scroll|jump) to (?:top|content)|home(?:page)?|log ?in|log ?out|sign ?in"
+       r"|sign ?up|sign ?out|register|my account|account|previous(?: (?:post|article|story|page))?"
+       r"|next(?: (?:post|article|story|page))?|[«<‹]+ ?previous|next ?[»>›]+|print|e-?mail|more|less"
+       r"|view (?:all|more)|see (?:all|more)|show (?:all|more)|load more|read more|continue reading"
+       r"|click here|learn more|find out more|open|expand|collapse|navigation|sitemap|site map|go|submit"
+       r"|contact(?: us)?|about(?: us)?|privacy|terms|faq|help|careers|jobs|advertise(?: with us)?"
+       r"|(?:privacy|cookie|copyright) (?:policy|notice|settings)|terms (?:of|and) (?:use|service|conditions)"
+       r"|terms & conditions|accessibility(?: statement)?|site index|all (?:topics|sections)|sections|topics"
+       r"|categories|archives?|tags?|filed under|posted in|(?:this|the) (?:post|article) (?:was|is) filed under.*",
+       english=True, max_words=10,
+       keywords="skip edit main mobile menu close search open toggle back go scroll jump home homepage log login logout sign signin signup signout register my account previous next print email mail more less view see show load read continue click learn find expand collapse navigation sitemap site map submit contact about privacy terms faq help careers jobs advertise cookie copyright accessibility index all sections topics categories archives archive tags tag filed posted « ‹"),
+    # breadcrumb: short items joined by > › » | •
+    _r("nav", r"(?:[^\W_][\w '’&.,-]{0,40}\s*[>›»|•]\s*){2,}[^\W_][\w '’&.,-]{0,59}", max_words=14,
+       keywords="> › » | •"),
+    _r("nav", r"[«‹<]?\s*[^\W_][\w'’&.-]*\s*[>›»]", max_words=3,
+       keywords="> › »"),
+    # share / follow / subscribe / newsletter / membership prompts
+    _r("share-prompt",
+       rf"(?:share|tweet|pin(?: it)?|copy(?: link)?|copied!?|link copied|{_SOCIAL}|e-?mail|print|save)"
+       rf"(?:\s*[|/·•,]?\s*(?:{_SOCIAL}|e-?mail|print|copy link|share))*", max_words=16,
+       keywords="share tweet pin copy copied link facebook twitter x linkedin whatsapp reddit pinterest instagram youtube tiktok telegram flipboard messenger threads bluesky mastodon tumblr vk weibo wechat line xing pocket rss email e mail print save"),
+    _r("share-prompt",
+       r"share (?:this|on|via|the|article|story|post|page)\b.*|share(?:s)? this .*|(?:follow|like) us\b.*"
+       r"|subscribe\b.*|sign up\b.*|newsletters?\b.*|get (?:the|our) .{0,40}newsletter.*"
+       r"|become an? (?:member|subscriber|supporter|patron)\b.*|support (?:us|our (?:work|journalism)).*"
+       r"|already an? (?:subscriber|member)\??.*|gift (?:this )?article|save (?:this )?(?:article|story)",
+       english=True, max_words=25,
+       keywords="share shares follow like subscribe sign newsletter newsletters get become support already gift save"),
+    _r("share-prompt",
+       r"follow us (?:on|at)|follow (?:him|her|them|me) on|like us on|find us on|join us on"
+       r"|subscribe (?:now|today|here)\b|subscribe (?:to|for) (?:our|my|this|the) (?:\w+ )?(?:newsletter|channel|podcast|feed|updates|list|mailing|alerts)"
+       r"|subscribe for (?:free|just|only|less|[$£€\d])|sign up (?:for|to) (?:our|the|my)"
+       r"|(?:get|join|receive) (?:our|the) (?:\w+ )?newsletter|newsletter (?:sign[- ]?up|signup)"
+       r"|in your inbox|to your inbox|delivered (?:straight )?to your|support (?:independent|quality|our) journalism"
+       r"|become an? (?:member|subscriber|patron|supporter)|unlock (?:this|unlimited|full|all)"
+       r"|subscribers? only|for subscribers|(?:start|begin|claim) your free trial|download (?:the|our) app|get the app",
+       "contains", english=True, max_words=30,
+       keywords="follow us subscribe subscribers subscriber sign newsletter inbox delivered journalism member patron supporter unlock trial app"),
+    _r("share-prompt",
+       r"click to (?:share|email|print|tweet|pin)\b.*|.{0,40}\(opens in (?:a )?new window\)|share your thoughts\b.*"
+       r"|no spam\b.*|.*\bunsubscribe at any time\b.*|.*\bactivat(?:e|ion) (?:your )?(?:subscription|account|link)\b.*",
+       english=True, max_words=40,
+       keywords="click opens share no unsubscribe activate activation"),
+    _r("share-prompt",
+       r"unsubscribe|activation link|activate your (?:subscription|account)|thanks? for (?:signing up|subscribing)",
+       "contains", english=True, max_words=60, keywords="unsubscribe activation activate signing subscribing"),
+    _r("share-prompt",
+       r"click here to (?:get|download|subscribe|sign up|follow|join|read|see|watch)\b.*|get the (?:quiz|app|newsletter|book)\b.*"
+       r"|download (?:the|our) (?:free )?(?:app|guide|ebook|e-book|pdf)\b.*|(?:did you )?(?:like|enjoy) this (?:article|story|post)\??"
+       r"|join our .{0,40}\b(?:forums?|community|newsletter|mailing list|discord|slack|group)\b.*"
+       r"|if you (?:enjoyed|liked|like|value|appreciate) (?:this|our|reading) .{0,30}\b(?:article|story|post|content|journalism|work)\b.*"
+       r"|.{0,40}\b(?:requires|enable|needs) javascript\b.*|javascript is (?:disabled|required)\b.*",
+       english=True, max_words=20,
+       keywords="click get download did like enjoy join javascript requires enable needs if"),
+    _r("share-prompt",
+       r"\bfollow\b.{0,60}\bon (?:facebook|twitter|instagram|youtube|tiktok|linkedin|x|threads|bluesky|mastodon|pinterest)\b"
+       r"|\bfollow @\w+",
+       "contains", english=True, max_words=30, keywords="follow"),
+    _r("share-prompt",
+       r".{0,40}\bnewsletters?|(?:did you )?(?:like|enjoy(?:ed)?) this (?:story|article|post)\??.{0,80}"
+       r"|(?:https?://)?(?:www\.)?(?:twitter|x|facebook|instagram|linkedin|tiktok|youtube|threads)\.(?:com|net)/\S*",
+       english=True, max_words=20, keywords="newsletter newsletters like enjoy enjoyed twitter x facebook instagram linkedin tiktok youtube threads"),
+    _r("share-prompt",
+       r"\byour inbox\b|\bfollow (?:\S+ ){0,3}(?:full |complete |live |latest )?coverage\b",
+       "contains", english=True, max_words=40, keywords="inbox coverage"),
+    _r("share-prompt", r"(?:›|»|>)\s*\w+(?: \w+)?", max_words=3,
+       keywords="> › »"),
+    # reading time, audio and AI notices, counters
+    _r("read-time",
+       r"(?:\d+|one|two|three|four|five)[\s-]*(?:min(?:ute)?s?\.?)[\s-]*(?:read|reading|listen)(?:ing)?"
+       r"(?: time)?|(?:estimated )?read(?:ing)? time:?\s*\d+.{0,12}|listen(?: to (?:this|the) (?:article|story))?"
+       r"(?:\s*[\d:]+.*)?", english=True, max_words=8),
+    _r("read-time",
+       r"(?:tempo de leitura|tiempo de lectura|temps de lecture|lesezeit|czas czytania|tempo di lettura|leestijd)\s*:?\s*\d+\s*\w*\.?",
+       max_words=6, keywords="leitura lectura lecture lesezeit czytania lettura leestijd"),
+    _r("audio-notice",
+       r"(?:audio|article|voice|summary) (?:is|was) (?:created|generated|produced|read|written)"
+       r" (?:with|by|using) (?:ai|artificial intelligence|an? ai)|ai[- ](?:generated|assisted) (?:audio|voice|summary)"
+       r"|(?:with|using) ai assistance|listen to (?:this|the) (?:article|story)"
+       r"|audio (?:version|player)|your browser does not support the audio",
+       "contains", english=True, max_words=25,
+       keywords="audio voice ai assistance speech listen"),
+    _r("counter",
+       r"[\d.,]+\s*[km]?\+?\s*(?:comments?|shares?|likes?|views?|reads?|replies|reactions?|followers?"
+       r"|retweets?|claps?|votes?|points?|upvotes?)", english=True, max_words=6),
+    _r("counter", r"[\d.,]+\s*[kKmM]?", max_words=3),
+    # cookie and consent banners
+    _r("cookie-banner",
+       r"we use cookies\b|(?:this|our) (?:web)?site uses cookies\b|use of cookies\b"
+       r"|cookies? (?:policy|settings|preferences|notice|consent|banner)\b|accept (?:all )?cookies\b"
+       r"|(?:by|if you) continu(?:e|ing) (?:to (?:use|browse) )?(?:this|our) (?:site|website)\b"
+       r"|manage (?:your )?(?:consent|cookie|privacy) (?:preferences|settings|choices)\b"
+       r"|do not sell (?:or share )?my personal information\b|consent preferences\b"
+       r"|(?:store|access) information on a device\b|personali[sz]ed ads? and content\b",
+       "contains", english=True, max_words=120,
+       keywords="cookie cookies continuing privacy sell consent device personalised personalized"),
+    _r("cookie-banner",
+       r"(?:accept|reject|decline|allow|deny)(?: all)?(?: cookies)?|(?:i )?agree|ok(?:ay)?,? (?:got it|i agree)|got it"
+       r"|manage (?:preferences|settings|options|cookies)|cookie settings|customi[sz]e(?: settings)?",
+       english=True, max_words=6),
+    # image credits and captions
+    _r("image-credit", r"(?:https?://|www\.)\S+\.(?:png|jpe?g|gif|webp|svg|avif)(?:\?\S*)?", max_words=30,
+       keywords=".png .jpg .jpeg .gif .webp .svg .avif"),
+    _r("image-credit",
+       r"(?<=[a-z0-9][.!?”\"])\s*(?:reuters|afp|getty images|ap photo|shutterstock|epa|xinhua|bloomberg)(?: file)?\.?",
+       "trim-end", max_words=80, keywords="reuters afp getty ap shutterstock epa xinhua bloomberg"),
+    _r("image-credit", r"(?:image|media|photo|video) (?:caption|copyright|source|credit)s?\b.{0,400}", max_words=60,
+       keywords="caption captions copyright source sources credit credits"),
+    _r("image-credit",
+       r"(?<=[.!?”\"])\s+(?-i:[A-Z])[^.!?]{1,60}\s*/\s*(?:ap|reuters|afp|getty images|epa|bloomberg|shutterstock|pa|dpa|anadolu)"
+       r"(?: (?:file|photo|images))?\.?",
+       "trim-end", max_words=60, keywords="ap reuters afp getty epa bloomberg shutterstock pa dpa anadolu"),
+    _r("image-credit",
+       r"(?:images?|photos?|pictures?|photographs?|illustrations?|graphics?|videos?|(?:image|photo) credits?"
+       r"|credits?|images? sources?|source|foto(?:s|grafia)?|bild|zdjęcie|źródło|fuente|quelle)"
+       r"\s*(?:[:|]|\.{3}|…)\s*.{1,120}", max_words=20,
+       keywords="image images photo photos picture pictures photograph photographs illustration illustrations graphic graphics video videos credit credits source sources foto fotos fotografia bild zdjęcie źródło fuente quelle"),
+    _r("image-credit",
+       r"(?:©\s*)?(?:getty images|gettyimages|shutterstock|alamy|istock(?:photo)?|reuters|afp|ap photo"
+       r"|associated press|epa(?:-efe)?|dpa|pa (?:media|wire)|anadolu|unsplash|pexels|pixabay)"
+       r"(?:\s*(?:[/|,]|via)\s*[^\n]{0,60})?", max_words=12,
+       keywords="getty gettyimages shutterstock alamy istock istockphoto reuters afp ap associated epa dpa pa anadolu unsplash pexels pixabay"),
+    _r("image-credit",
+       r"(?<![\w-])(?:\(|\[)?(?:pictures?|photos?|images?|credits?|foto|photograph|illustration|source)\s*(?::|\.{3}|…)"
+       r"\s*[^.:\n]{1,60}(?:\)|\])?\.?|(?:\(|\[)?(?:©|photo by|picture by|image by)\s*[^.\n]{1,60}(?:\)|\])?",
+       "trim-end", max_words=60,
+       keywords="picture pictures photo photos image images credit credits foto photograph illustration source ©"),
+    # copyright and legal notices
+    _r("copyright", r"(?:©|\(c\)|℗|copyright\s*(?:©|\(c\)|(?:[\w.&-]+\s+){0,3}(?:19|20)\d\d\b|by\b|:|$)).{0,200}", max_words=40,
+       keywords="© (c) ℗ copyright"),
+    _r("copyright",
+       r"all rights reserved|alle rechte vorbehalten|tous droits réservés|todos los derechos reservados"
+       r"|wszelkie prawa zastrzeżone|tutti i diritti riservati|todos os direitos reservados"
+       r"|alle rettigheter reservert|все права защищены|版权所有|著作権",
+       "contains", max_words=60,
+       keywords="reserved vorbehalten réservés reservados zastrzeżone riservati reservert защищены 版权所有 著作権"),
+    _r("legal",
+       r"\b(?:without|requires?|prior|express|explicit|written)\b(?: (?:the|prior|and|explicit|express|written|our|its))*"
+       r" (?:consent|permission|authori[sz]ation)|\b(?:strictly )?(?:prohibited|forbidden)\b"
+       r"|may not be (?:\w+ ){0,2}(?:reproduced|republished|redistributed|copied|published|rewritten)",
+       "contains", english=True, max_words=400,
+       keywords="reproduction reproduce reproduced redistribution redistribute redistributed republish"
+       " republished republication retransmission retransmitted copying"),
+    _r("legal",
+       r"(?:views|opinions) expressed (?:here|in this|by)|for informational purposes only"
+       r"|does not constitute (?:financial|legal|medical|investment) advice"
+       r"|(?:post|article|page|site|video) (?:may )?contains? affiliate links|(?:we|i) (?:use|may use) affiliate links"
+       r"|(?:may|might|will) (?:earn|receive|get|make) (?:a )?(?:small )?(?:commission|compensation|share of (?:the )?sales?)"
+       r"|\bif you (?:buy|purchase|click|shop)\b.{0,80}\b(?:commission|share of (?:the )?sales?|earn|compensat\w+)"
+       r"|personal,? non-?commercial use|for (?:your )?personal use only|prices? (?:are )?subject to change",
+       "contains", english=True, max_words=80,
+       keywords="expressed informational constitute affiliate commission compensation compensated commercial subject sale"),
+    # markup that leaked into text (escaped tags, inline styles)
+    _r("markup",
+       r"&(?:amp;)*lt;/?[a-z]+[^&]{0,80}&(?:amp;)*gt;",
+       "contains", max_words=400, keywords="&lt; &amp;lt;"),
+    # advertisement labels
+    _r("advert",
+       r"advertisements?|advertising|sponsored(?: content| by.{0,40})?|ads?|promoted|paid (?:content|post)"
+       r"|(?:story|article) continues (?:below|after (?:this )?(?:ad|advertisement))|continue reading (?:below|the main story)"
+       r"|scroll (?:down )?to continue(?: with content)?|anzeige|publicidad|publicité|reklama|pubblicità|werbung|реклама", max_words=10,
+       keywords="advertisement advertisements advertising sponsored ads ad promoted paid story article continue scroll anzeige publicidad publicité reklama pubblicità werbung реклама"),
+    # headers of blocks of other stories, and of comments
+    _r("related-list",
+       r"(?:the )?most (?:popular|read|viewed|shared|commented|emailed|recent)(?: (?:stories|articles|posts|news|now|today|this week|in [\w ]{1,30}))?"
+       r"|related(?: (?:articles?|stories|posts?|content|news|coverage|reading|topics|links|videos?|items|searches))?"
+       r"|more (?:articles|stories|news|posts|videos|from .{1,40}|on (?:this|the) (?:story|topic)|in .{1,30}|to (?:read|explore)|like this|for you)"
+       r"|more(?: \S+){1,3} (?:stories|articles|news|posts|videos|reads|coverage)"
+       r"|related \w+(?: \w+)?:.{0,60}"
+       r"|read (?:more|next|also|this next|more about.{0,40})|you (?:may|might|will) (?:also )?(?:like|enjoy|be interested in)"
+       r"|recommended(?: (?:for you|stories|articles|reading|videos))?|editors?['’]? ?(?:picks?|choice)|trending(?: (?:now|stories|topics|news|articles))?"
+       r"|popular(?: (?:posts|stories|articles|now|today|this week|on .{1,30}))?|latest(?: (?:news|stories|articles|posts|headlines|videos))?"
+       r"|top (?:stories|news|articles|picks)|what to read next|further reading|see also|also read|don['’]?t miss(?: this)?"
+       r"|in case you missed it|around the web|from (?:our|the) (?:network|partners|web)|(?:sponsored|partner) (?:stories|content|links)"
+       r"|keep reading|up next|watch next|what['’]?s next|more like this|(?:recent|similar|featured|other) (?:posts|articles|stories|news)"
+       r"|you may have missed|we recommend|explore more|trending stories|recent comments|recent posts",
+       "section", english=True, max_words=12,
+       keywords="most popular related more read you recommended editor editors picks pick choice trending latest top what further see also don dont miss case around from sponsored partner keep up watch next whats like recent similar featured other missed recommend explore comments posts"),
+    _r("related-list",
+       r"(?:related|read more|read also|also read|see also|see more|more on this|more from [\w. ]{1,30}|also on [\w.]+|don['’]?t miss"
+       r"|recommended|watch|listen|read next|next up|previously|related coverage)\s*[:|»›>-]\s*.{3,200}"
+       r"|also on [\w-]+\.[a-z]{2,}\b.{3,200}",
+       english=True, max_words=30,
+       keywords="related read also see more don dont recommended watch listen next up previously coverage"),
+    _r("related-list", r"more (?-i:[A-Z])[\w.'’-]*(?: (?-i:[A-Z])[\w.'’-]*){0,3}", "section", english=True, max_words=5,
+       keywords="more"),
+    _r("related-list", r"\(?(?:on|at|from|via) [\w-]+(?:\.[\w-]+)+\s*:.{3,200}", english=True, max_words=30, keywords=":"),
+    _r("related-list",
+       r"czytaj (?:także|też|również)|zobacz (?:także|też|również)|lesen sie auch|mehr zum thema|das könnte sie auch interessieren"
+       r"|à lire aussi|lire aussi|voir aussi|sur le même sujet|leggi anche|potrebbe interessarti|lee también|te puede interesar"
+       r"|leia também|veja também|читайте также|по теме|相关新闻|相关阅读|関連記事|관련 기사",
+       "section", max_words=12,
+       keywords="czytaj zobacz lesen mehr das lire voir sur leggi potrebbe lee te leia veja читайте по 相关 関連 관련"),
+    _r("comment-form",
+       r"(?:\d+ )?comments?(?: \(\d+\))?|leave an? (?:reply|comment)|(?:join|start) the (?:conversation|discussion)"
+       r"|what do you think\??|tell us what you think.{0,20}|let us know (?:what you think|in the comments).{0,40}|reader comments|responses?(?: \(\d+\))?|\d+ thoughts? on .{1,200}|\d+ repl(?:y|ies) to .{1,200}",
+       "section", english=True, max_words=30,
+       keywords="comment comments leave join start what tell let reader responses response thoughts thought replies reply think know"),
+    _r("comment-form",
+       r".{1,80}\s(?:says|said|wrote|commented|replied)\s*:|reply(?: to .{1,60})?|(?:\d+ )?(?:likes?|upvotes?)"
+       r"|(?:report|flag)(?: (?:comment|abuse))?|permalink",
+       "section", english=True, max_words=16,
+       keywords="says said wrote commented replied reply likes like upvotes upvote report flag permalink"),
+    _r("comment-form",
+       r"[\[(]?\s*(?:\d+\s+)?(?:(?:top|most|best|newest|oldest|latest|all|reader|user|recent|rated|view|show|hide|load|see)\s+)*"
+       r"(?:rated\s+)?comments?\s*(?:\(\d+\)|\d+)?\s*[\])]?",
+       "section", english=True, max_words=6),
+    _r("author-bio",
+       r"about (?:the )?(?:authors?|writers?|reporters?|contributors?|editors?)|(?:more )?about (?-i:[A-Z])[\w'’.-]+(?: (?-i:[A-Z])[\w'’.-]+){0,3}"
+       r"|about this (?:article|story|author)|(?:author|writer) (?:bio|profile|information)",
+       "section", english=True, max_words=6,
+       keywords="about author writer bio profile information"),
+    _r("author-bio", r"über (?:den autor|die autorin|(?-i:[A-Z])[\w'’.-]+(?: (?-i:[A-Z])[\w'’.-]+){0,3})|à propos de l['’]auteur",
+       "section", max_words=6,
+       keywords="über propos"),
+    _r("author-bio",
+       r"(?-i:[A-Z])[\w'’.-]+(?: (?-i:[A-Z])[\w'’.-]+){1,3},? (?:is|was|has been) (?:an?|the) (?:[\w-]+ ){0,5}"
+       r"(?:writer|reporter|editor|correspondent|contributor|journalist|columnist|author|producer|photographer|intern"
+       r"|blogger|critic|analyst|host|anchor)\b.*",
+       english=True, max_words=90,
+       keywords="writer reporter editor correspondent contributor journalist columnist author producer photographer intern blogger critic analyst host anchor"),
+    # tags and topic labels
+    _r("nav", r"(?:tags?|topics?|categories|category|filed under|posted in|labels?|keywords?)\s*:.{0,200}",
+       english=True, max_words=30,
+       keywords="tag tags topic topics categories category filed posted label labels keyword keywords"),
+    # scraper residue glued to the start of content
+    _r("trim-residue",
+       r"(?:(?:date|published|updated|posted)\s*:?\s*)?\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?)?\s+(?=\S)",
+       "trim-start", keywords="0 1 2 3 4 5 6 7 8 9"),
+    # a section label fused to a title ("NewsNorth Korean troops ..."): only before 3+ more words
+    _r("trim-residue",
+       r"(?-i:(?:News|World|Politics|Business|Sports?|Opinion|Tech|Technology|Science|Health|Culture"
+       r"|Entertainment|Lifestyle|Travel|Breaking|Exclusive|Live|Video|Analysis|Local|National"
+       r"|International|Economy|Markets|Finance|Europe|Asia|Africa|Americas|Features?|Update[ds]?)"
+       r"(?=[A-Z][a-z]+(?:\s+\S+){3}))",
+       "trim-start", english=True, max_words=20),
+    # a dateline or byline standing alone
+    # (each dateline pattern starts with a cheap look-ahead for a year, a time or "ago")
+    _r("dateline",
+       rf"(?=.{{0,80}}?(?:\d{{4}}|\d[:.]\d\d|\bago\b))(?:(?:(?:published|updated|posted|last updated|modified|created|date)(?: on)?\s*:?\s*)?"
+       rf"(?:{_DATE})(?:\s*(?:at|,|\||-|–|·|/)?\s*{_TIME})?(?:\s*(?:\||·|-|–)\s*(?:updated\s*:?\s*)?(?:{_DATE})?\s*(?:{_TIME})?)?"
+       rf"(?:\s*(?:,|\||-|–|·|by)?\s*(?-i:[A-Z])[\w.'’-]+(?: (?-i:[A-Z])[\w.'’-]+){{0,3}})?"
+       rf"|(?:{_TIME})(?:\s*(?:,|\||-|–|·|on)?\s*(?:{_DATE}))?|(?:\d+|an?) (?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?) ago)",
+       max_words=16,
+       keywords="ago 0 1 2 3 4 5 6 7 8 9"),
+    _r("dateline",
+       r"(?=.{0,80}?(?:\d{4}|\d[:.]\d\d|\bago\b))(?:(?:[^\W\d_]+[,.]?\s+)?(?:[^\W\d_]+-[^\W\d_]+,?\s+)?\d{1,2}\.?\s+(?:de\s+)?[^\W\d_]{3,12}\.?,?\s+(?:de\s+)?\d{4}"
+       r"(?:\s*(?:às|um|at|à|a las|o|,|-|–|\||/)?\s*\d{1,2}[:.h]\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?|uhr|h)?)?"
+       r"|(?:[^\W\d_]+\s*:?\s*)?\[?\s*\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?)?\s*\]?)",
+       max_words=10,
+       keywords="0 1 2 3 4 5 6 7 8 9"),
+    _r("dateline",
+       rf"\b(?:updated|published|posted|last modified|modified)\s*:?\s*(?:on\s*)?(?:{_DATE}|{_TIME})",
+       "contains", english=True, max_words=20, keywords="updated published posted modified"),
+    _r("dateline",
+       rf"(?=.{{0,80}}?(?:\d{{4}}|\d[:.]\d\d|\bago\b))(?:(?:(?:published|updated|posted|last updated)(?: at| on)?\s*:?\s*)(?:{_TIME})(?:\s*,?\s*(?:{_DATE}))?"
+       rf"|(?:{_TIME})\s*(?:{_DATE})(?:\s+by\s+.{{1,60}})?)",
+       max_words=16, keywords="0 1 2 3 4 5 6 7 8 9"),
+    _r("byline", r"(?:written|posted|published|reviewed|edited|fact[- ]checked|medically reviewed) by|view (?:author|profile)(?: page)?"
+       r"|(?:more )?(?:articles|posts|stories) by (?:this author|.{1,40})", english=True, max_words=8,
+       keywords="written posted published reviewed edited checked view articles posts stories"),
+    _r("byline",
+       r".{0,200}\bcontributed (?:to this (?:report|story|article)|reporting)\b.{0,100}|additional reporting by .{1,120}"
+       r"|\(?reporting by .{1,120}?(?:;\s*editing by .{1,80})?\)?|(?:edited|compiled) by .{1,80}",
+       english=True, max_words=40, keywords="contributed reporting edited compiled"),
+    _r("byline",
+       r"(?:by|written by|words by|author|posted by|reviewed by|(?:medically |fact[- ])?(?:reviewed|checked|edited) by|story by|reporting by)"
+       r"\s*:?\s*(?-i:[A-Z])[\w'’.-]*(?:\s+(?-i:[A-Z])[\w'’.-]*){0,4}(?:\s*(?:,|and|&|\|)\s*(?-i:[A-Z])[\w'’.-]*(?:\s+(?-i:[A-Z])[\w'’.-]*){0,4})*"
+       r"(?:\s*(?:,|\||-|–|·)\s*.{0,60})?", english=True, max_words=20,
+       keywords="by written words author posted reviewed checked edited story reporting"),
+)

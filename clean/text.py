@@ -1,0 +1,678 @@
+"""The plain-text pass: classify lines, locate the article body, remove the rest with reasons.
+
+Steps, each a small function over a :class:`_Doc` (the lines and the verdict on each):
+
+1. trims: residue glued to a line (a leading ISO date, a section label fused to the
+   title, a photo credit after a caption) is cut off, or makes the line a caption;
+2. rules: whole-line and in-line patterns (see :mod:`clean.rules`), photo captions next
+   to credits, and lines that corpus statistics learned as chrome of the group;
+3. sections: a "Most popular" / "Related" header removes the run of headlines and
+   teasers after it; a box that runs to the end, and a comments header, become walls;
+4. repeats: a line printed twice in a row (a caption, a headline) is dropped once;
+5. body: every line gets a score (characters of sentence-like text count for it, short
+   non-sentences and boilerplate against it) and the best-scoring run of lines between
+   walls is the article (a maximum-sum segment); what lies outside it is page chrome;
+6. the headline just above the body is kept (bylines next to datelines go with the rules);
+7. if nearly nothing is left, the best block is kept and the result is flagged.
+
+The language decides whether English-word rules apply: it is judged on the document's
+longer lines, then checked against the text that was kept (see :func:`clean_text`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .lines import EN_MIN_SHARE, ends_sentence, english_share, line_hash, normalise_lines
+from .options import CleanOptions
+from .result import CleanResult, Removal
+from .rules import CompiledRules, compile_rules
+from .stats import GLOBAL_MAX_WORDS, CorpusStats
+
+__all__ = ["clean_text"]
+
+_WORDS = re.compile(r"\w+")
+_NAME = re.compile(r"(?:[A-ZÀ-ÖØ-ÞŁŚŻŹĆŃ][\w'’.-]+)(?:\s+[A-ZÀ-ÖØ-ÞŁŚŻŹĆŃ][\w'’.-]*){1,3}")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+# Scores of the body search, in characters of text. A sentence-like line counts its length;
+# a short non-sentence (menu item, headline, label) costs _SHORT_COST; a line removed by a
+# rule costs _RULE_COST; a section header (related stories, comments) is a wall. Tuned on
+# aeb/ (plain-text path; grid 10-40 x 30-120, best 20 x 60 at F1 0.921), then kept for wcxb-dev.
+_SHORT_COST = 20.0
+_RULE_COST = 60.0
+_WALL = 1e7
+_SOFT_WALLS = frozenset({"author-bio"})
+# An "About <name>" header may also be a subheading: it costs this much instead of a wall.
+_SOFT_WALL = 1500.0
+# Residue that also sits inside articles (captions, credits, datelines, ad labels) costs
+# little, so that a caption between two paragraphs does not cut the article in two.
+_INLINE_COST = 5.0
+_INLINE = frozenset(
+    {"image-credit", "dateline", "byline", "advert", "repeated-line", "read-time", "audio-notice",
+     "counter", "separator", "trim-residue"}
+)
+# A line this long with no closing punctuation still counts (half its length) as text,
+# unless it ends mid-sentence in a lower-case word (a cut-off teaser).
+_LONG_CHARS = 150
+# Positive scores after a comments header are discounted: readers' comments are sentence
+# text but not the article.
+_COMMENT_DISCOUNT = 0.2
+_COMMENT_AFTER_CHARS = 400
+# Corpus-repeated sentences are content, not chrome, when they make up more than this share
+# of a document's sentence text (the document is a copy of another).
+_COPY_SHARE = 0.5
+# A non-sentence of at most this many words beside a photo credit is the photo's caption.
+_CAPTION_WORDS = 25
+# The headline is looked for among this many non-blank lines above the body.
+_HEADLINE_WINDOW = 8
+# Run of related headlines after a section header stops at a sentence of this many words.
+_SECTION_STOP_WORDS = 30
+
+# Language is judged on up to this many words of lines of at least _LANG_MIN_WORDS words.
+_LANG_SAMPLE_WORDS = 600
+_LANG_MIN_WORDS = 5
+_LANG_MIN_SAMPLE = 12
+# A line repeated within this many non-blank lines is a caption or headline printed twice;
+# further apart, repeats are often structure (a menu plan, a chorus) and stay.
+_REPEAT_WINDOW = 2
+# A line this long that ends mid-sentence may continue on the next line (hard wrapping).
+_WRAP_MIN_CHARS = 30
+
+KEPT = ""
+
+
+class _Doc:
+    """Lines of one document and the verdict on each (rule id, or KEPT)."""
+
+    __slots__ = (
+        "raw",
+        "text",
+        "verdict",
+        "trims",
+        "words",
+        "nonblank",
+        "norm",
+        "tokens",
+        "hash_norm",
+        "common",
+        "outside",
+        "wrapped",
+    )
+
+    def __init__(self, text: str) -> None:
+        self.raw = text.split("\n")
+        self.text = [r.strip() for r in self.raw]
+        self.verdict: list[str | None] = [None] * len(self.raw)
+        self.trims: list[tuple[int, str, str]] = []
+        self.common: set[int] = set()
+        self.outside: set[int] = set()
+        self.wrapped: dict[int, bool] = {}
+        self.nonblank = [i for i, t in enumerate(self.text) if t]
+        self.tokens = normalise_lines(text)
+        self.norm = [" ".join(t) if t else "" for t in self.tokens]
+        self.words = [len(t) for t in self.tokens]
+        # corpus statistics hash the line as it was, before any trim
+        self.hash_norm = list(self.norm)
+
+    def lines(self, kept_only: bool = False) -> list[tuple[int, list[str], str]]:
+        """(index, words, normalised line) of the non-blank lines (the kept ones if asked)."""
+        return [
+            (i, self.tokens[i], self.norm[i]) for i in self.nonblank if not kept_only or self.verdict[i] == KEPT
+        ]
+
+    def set_text(self, i: int, s: str) -> None:
+        """Replace line ``i`` after a trim, and measure it again."""
+        self.text[i] = s
+        self.tokens[i] = normalise_lines(s)[0]
+        self.norm[i] = " ".join(self.tokens[i])
+        self.words[i] = len(self.tokens[i])
+
+
+def clean_text(
+    text: str,
+    options: CleanOptions = CleanOptions(),
+    stats: CorpusStats | None = None,
+    group: str | None = None,
+) -> CleanResult:
+    """Remove boilerplate from one plain-text document and say why for every removal.
+
+    ``stats`` (from a corpus pass) lets lines recurring across the documents of ``group``
+    be removed too. The kept text preserves blank-line paragraph structure.
+    """
+    doc = _Doc(text)
+    sample: list[int] = []
+    english = options.english if options.english is not None else _is_english(doc.lines(), sample)
+    flags = _clean(doc, options, stats, group, english)
+    trimmed = {i for i, _, _ in doc.trims}
+    if options.english is None and not all(doc.verdict[i] == KEPT and i not in trimmed for i in sample):
+        # The language of a document is that of the text it keeps. If the kept text reads
+        # otherwise, clean again in that language, and keep that run if it agrees with
+        # itself: cleaning the output again then takes the same decisions (idempotence).
+        # (When every line the language was judged on is kept as it was, the answer is
+        # the same.)
+        kept = _is_english(doc.lines(kept_only=True))
+        if kept != english:
+            doc2 = _Doc(text)
+            flags2 = _clean(doc2, options, stats, group, kept)
+            if _is_english(doc2.lines(kept_only=True)) == kept:
+                doc, flags = doc2, flags2
+    return _result(doc, flags)
+
+
+def _clean(
+    doc: _Doc,
+    options: CleanOptions,
+    stats: CorpusStats | None,
+    group: str | None,
+    english: bool,
+) -> tuple[str, ...]:
+    """Give every non-blank line of ``doc`` a verdict; return the result's flags."""
+    rules = compile_rules(options.rules, english)
+    sections = _apply_rules(doc, rules)
+    _mark_captions(doc)
+    _mark_bylines(doc)
+    _mark_corpus_repeats(doc, stats, group)
+    _find_wrapped(doc)
+    walls = _apply_sections(doc, sections)
+    repeats = _mark_repeats(doc)
+    if options.segment:
+        _segment(doc, walls, sections)
+        _restore_repeats(doc, repeats)
+    if options.segment and options.keep_headline:
+        _keep_headline(doc)
+    flags: list[str] = []
+    for i in doc.nonblank:
+        if doc.verdict[i] is None:
+            doc.verdict[i] = KEPT
+    if _kept_chars(doc) < options.fallback_fraction * max(1, sum(len(doc.text[i]) for i in doc.nonblank)):
+        if _keep_best_block(doc):
+            flags.append("kept-best-block")
+    if not english:
+        flags.append("non-english")
+    return tuple(flags)
+
+
+def _is_english(lines: list[tuple[int, list[str], str]], sample: list[int] | None = None) -> bool:
+    """Language test on distinct longer lines, given as (index, words, normalised line)
+    (menus would drown an English page; lines printed twice would count twice); all lines
+    if there are none. The indices of the lines judged go to ``sample``."""
+    words: list[str] = []
+    seen: set[str] = set()
+    used: list[int] = []
+    for i, tokens, norm in lines:
+        if len(tokens) >= _LANG_MIN_WORDS and norm not in seen:
+            seen.add(norm)
+            used.append(i)
+            words.extend(tokens)
+            if len(words) >= _LANG_SAMPLE_WORDS:
+                break
+    if not words:
+        used = [i for i, _, _ in lines]
+        words = [w for _, tokens, _ in lines for w in tokens][:_LANG_SAMPLE_WORDS]
+    if sample is not None:
+        sample.extend(used)
+    if len(words) < _LANG_MIN_SAMPLE:
+        return True  # too little text to tell; the English rules can do little harm here
+    return english_share(words) >= EN_MIN_SHARE
+
+
+# -- 1-2. trims and rules ----------------------------------------------------------------------
+
+
+def _apply_rules(doc: _Doc, rules: CompiledRules) -> list[tuple[int, str]]:
+    """Cut residue glued to lines (a leading date or section label, a trailing credit),
+    then give rule verdicts; return the section headers (index, rule id) in order."""
+    ts, te, line, contains = rules.trim_start, rules.trim_end, rules.line, rules.contains
+    sections: list[tuple[int, str]] = []
+    for i in doc.nonblank:
+        s = doc.text[i]
+        low = s.lower()
+        words = doc.words[i]
+        screen = rules.screen(doc.tokens[i], low)
+        if not screen.words and not screen.symbols and words > rules.free_limit:
+            continue  # a long line with no keyword of any rule: no rule can match it
+        if ts is not None:
+            for rule in ts.candidates("match", words, s, low, screen):
+                m = rule.run("match", s, low)
+                if m and m.end() < len(s):
+                    doc.trims.append((i, rule.id, s[: m.end()]))
+                    s = s[m.end() :].lstrip()
+                    break
+        if te is not None:
+            for rule in te.candidates("search", words, s, s.lower(), screen):
+                m = rule.run("search", s, s.lower()) if words <= rule.max_words else None
+                if not m:
+                    continue
+                head = s[: m.start()].rstrip(" ,;|-–—")
+                if head and len(head.split()) <= _CAPTION_WORDS and not ends_sentence(head):
+                    # A short non-sentence with a credit glued on is an image caption.
+                    doc.verdict[i] = rule.id
+                elif head:
+                    doc.trims.append((i, rule.id, s[len(head) :]))
+                    s = head
+                break
+        if s is not doc.text[i]:
+            doc.set_text(i, s)
+            low = s.lower()
+            words = doc.words[i]
+            screen = rules.screen(doc.tokens[i], low)
+        if doc.verdict[i] is not None:
+            continue
+        if not any(c.isalnum() or c == "_" for c in s):
+            doc.verdict[i] = "separator"
+            continue
+        if line is not None:
+            for rule in line.candidates("fullmatch", words, s, low, screen):
+                if words <= rule.max_words and rule.run("fullmatch", s, low):
+                    doc.verdict[i] = rule.id
+                    if rule.section:
+                        sections.append((i, rule.id))
+                    break
+            if doc.verdict[i] is not None:
+                continue
+        if contains is not None:
+            for rule in contains.candidates("search", words, s, low, screen):
+                if words <= rule.max_words and rule.run("search", s, low):
+                    doc.verdict[i] = rule.id
+                    break
+    return sections
+
+
+# -- 3. repeats -------------------------------------------------------------------------------
+
+
+def _mark_corpus_repeats(doc: _Doc, stats: CorpusStats | None, group: str | None) -> None:
+    """Mark lines that corpus statistics learned as chrome of the document's group."""
+    if stats is None:
+        return
+    corpus: list[int] = []
+    for i in doc.nonblank:
+        if doc.verdict[i] is None and len(doc.norm[i]) >= 3:
+            kind = stats.is_repeated(line_hash(doc.hash_norm[i]), group)
+            if kind == "group":
+                corpus.append(i)
+            elif kind == "global" and doc.words[i] <= GLOBAL_MAX_WORDS:
+                # Common across sites: chrome of many sites, or a stock heading such as
+                # "Conclusion". It weighs against the line in the body search only.
+                doc.common.add(i)
+    _mark_corpus(doc, corpus)
+
+
+def _mark_repeats(doc: _Doc) -> dict[int, int]:
+    """Drop a line equal to one of the previous lines still in play (a caption or headline
+    printed twice); lines already removed do not count as in between, so cleaning the
+    output again finds nothing more to drop. Returns {repeat: first copy}."""
+    recent: list[int] = []
+    repeats: dict[int, int] = {}
+    for i in doc.nonblank:
+        if doc.verdict[i] is not None:
+            continue
+        norm = doc.norm[i]
+        if doc.words[i] >= 3:
+            j = next((j for j in recent if doc.norm[j] == norm), None)
+            if j is not None:
+                doc.verdict[i] = "repeated-line"
+                repeats[i] = j
+                continue
+        recent.append(i)
+        if len(recent) > _REPEAT_WINDOW:
+            del recent[0]
+    return repeats
+
+
+def _restore_repeats(doc: _Doc, repeats: dict[int, int]) -> None:
+    """A repeat comes back when its first copy fell outside the article and it lies inside
+    (a standfirst printed again as the first paragraph)."""
+    kept = [i for i in doc.nonblank if doc.verdict[i] is None]
+    if not kept:
+        return
+    restored: set[int] = set()
+    for i, j in sorted(repeats.items()):
+        if j not in restored and doc.verdict[j] in _OUTSIDE and kept[0] < i < kept[-1]:
+            doc.verdict[i] = None
+            restored.add(j)
+
+
+_OUTSIDE = frozenset({"before-article", "after-article", "nav", "related-list"})
+
+
+def _mark_corpus(doc: _Doc, corpus: list[int]) -> None:
+    if not corpus:
+        return
+    sentence_chars = sum(len(doc.text[i]) for i in doc.nonblank if _sentence_like(doc, i))
+    repeated_chars = sum(len(doc.text[i]) for i in corpus if _sentence_like(doc, i))
+    copy = repeated_chars > _COPY_SHARE * sentence_chars
+    for i in corpus:
+        if copy and _sentence_like(doc, i):
+            continue
+        doc.verdict[i] = "repeated-in-corpus"
+
+
+# -- 4. body ----------------------------------------------------------------------------------
+
+
+def _ellipsis(s: str) -> bool:
+    return s.rstrip("\"'”’)]").endswith(("...", "…"))
+
+
+def _sentence_like(doc: _Doc, i: int) -> bool:
+    """Reads as running text: ends a sentence and has a few words (hard-wrapped lines of a
+    paragraph count as their paragraph)."""
+    if doc.wrapped and i in doc.wrapped:
+        return doc.wrapped[i]
+    s = doc.text[i]
+    if not ends_sentence(s) or _ellipsis(s):
+        return False
+    return doc.words[i] >= 5 or (len(s) >= 20 and _CJK.search(s) is not None)
+
+
+def _find_wrapped(doc: _Doc) -> None:
+    """Group hard-wrapped lines (a paragraph broken into lines, as in e-mail or CMS
+    exports): a line that does not end a sentence, followed directly by a line that starts
+    in lower case or after a comma. Each line of a group counts as sentence-like when the
+    joined paragraph is."""
+    group: list[int] = []
+    for i in doc.nonblank:
+        if group:
+            prev = group[-1]
+            s = doc.text[i]
+            p = doc.text[prev]
+            if (
+                i == prev + 1
+                and doc.verdict[i] is None
+                and len(p) >= _WRAP_MIN_CHARS
+                and not ends_sentence(p)
+                and (s[:1].islower() or p.endswith((",", ";", "-", "–")))
+            ):
+                group.append(i)
+                continue
+            _close_wrap(doc, group)
+            group = []
+        if doc.verdict[i] is None:
+            group = [i]
+    _close_wrap(doc, group)
+
+
+def _close_wrap(doc: _Doc, group: list[int]) -> None:
+    if len(group) < 2:
+        return
+    last = doc.text[group[-1]]
+    sentence = ends_sentence(last) and not _ellipsis(last) and sum(doc.words[i] for i in group) >= 5
+    for i in group:
+        doc.wrapped[i] = sentence
+
+
+def _truncated(s: str) -> bool:
+    """A long line cut off mid-sentence: ends in a lower-case word or an ellipsis."""
+    if _ellipsis(s):
+        return True
+    last = s.rsplit(None, 1)[-1]
+    return last[-1:].isalpha() and last[-1:].islower() and not ends_sentence(s)
+
+
+def _score(doc: _Doc, i: int) -> float:
+    v = doc.verdict[i]
+    if v is not None:
+        return -_INLINE_COST if v in _INLINE else -_RULE_COST
+    s = doc.text[i]
+    if i in doc.common:
+        return -max(_SHORT_COST, len(s) / 2)
+    if _sentence_like(doc, i):
+        return float(len(s))
+    if len(s) >= _LONG_CHARS and not _truncated(s) and i not in doc.wrapped:
+        return len(s) / 2
+    return -_SHORT_COST
+
+
+def _segment(doc: _Doc, walls: set[int], sections: list[tuple[int, str]]) -> None:
+    """Find the best-scoring run of lines (the article) and mark everything outside it."""
+    idx = doc.nonblank
+    if not idx:
+        return
+    soft = {i for i, r in sections if r in _SOFT_WALLS}
+    # Readers' comments start at the first comments header after some article text.
+    comment_from = len(doc.raw)
+    comment_headers = {i for i, r in sections if r == "comment-form"}
+    seen_text = 0.0
+    for i in idx:
+        if i in comment_headers and seen_text >= _COMMENT_AFTER_CHARS:
+            comment_from = i
+            break
+        if doc.verdict[i] is None and _sentence_like(doc, i):
+            seen_text += len(doc.text[i])
+    best = cur = 0.0
+    best_span = (0, -1)
+    start = 0
+    for k, i in enumerate(idx):
+        sc = -_WALL if i in walls else (-_SOFT_WALL if i in soft else _score(doc, i))
+        if sc > 0 and i > comment_from:
+            sc *= _COMMENT_DISCOUNT
+        if cur <= 0:
+            cur, start = sc, k
+        else:
+            cur += sc
+        if cur > best:
+            best, best_span = cur, (start, k)
+    a, b = best_span
+    if b < a:
+        for i in idx:
+            if doc.verdict[i] is None:
+                doc.verdict[i] = _outside_rule(doc, i, before=True)
+                doc.outside.add(i)
+        return
+    first, last = idx[a], idx[b]
+    for i in idx:
+        if doc.verdict[i] is None and (i < first or i > last):
+            doc.verdict[i] = _outside_rule(doc, i, before=i < first)
+            doc.outside.add(i)
+
+
+def _headline_like(doc: _Doc, i: int) -> bool:
+    return 3 <= doc.words[i] <= 30 and not ends_sentence(doc.text[i])
+
+
+def _outside_rule(doc: _Doc, i: int, before: bool) -> str:
+    if i in doc.common:
+        return "repeated-in-corpus"
+    if doc.words[i] <= 3:
+        return "nav"
+    if not before and (_headline_like(doc, i) or _truncated(doc.text[i])):
+        return "related-list"
+    return "before-article" if before else "after-article"
+
+
+# -- 5. sections ------------------------------------------------------------------------------
+
+
+def _apply_sections(doc: _Doc, sections: list[tuple[int, str]]) -> set[int]:
+    """Remove the run of headlines and teasers after each related-stories header; return
+    the walls for the body search.
+
+    A related box inside the article (the run ends at a paragraph and the story resumes)
+    is removed but is no wall; a box that runs to the end of the page, and a comments
+    header, are walls the article cannot extend across.
+    """
+    walls: set[int] = set()
+    pos = {i: k for k, i in enumerate(doc.nonblank)}
+    for i, rule in sections:
+        if rule == "comment-form":
+            walls.add(i)
+        if rule != "related-list":
+            continue
+        # Headlines and single teaser sentences go; the story has resumed at a long
+        # paragraph or at two sentences in a row (the first of them is given back).
+        resumed = False
+        last_sentence: int | None = None
+        for j in doc.nonblank[pos[i] + 1 :]:
+            v = doc.verdict[j]
+            if v is not None and v != rule:
+                if v in _RUN_THROUGH:
+                    continue
+                break
+            if _sentence_like(doc, j):
+                if doc.words[j] >= _SECTION_STOP_WORDS or last_sentence is not None:
+                    if last_sentence is not None:
+                        doc.verdict[last_sentence] = None
+                    resumed = True
+                    break
+                last_sentence = j
+            else:
+                last_sentence = None
+            doc.verdict[j] = rule
+        if not resumed:
+            walls.add(i)
+    return walls
+
+
+_RUN_THROUGH = frozenset(
+    {"nav", "counter", "dateline", "image-credit", "byline", "repeated-line", "read-time", "separator", "advert"}
+)
+
+
+# -- 6. bylines, captions, headline -----------------------------------------------------------
+
+
+def _prev_next(doc: _Doc) -> tuple[dict[int, int], dict[int, int]]:
+    prev: dict[int, int] = {}
+    nxt: dict[int, int] = {}
+    for a, b in zip(doc.nonblank, doc.nonblank[1:]):
+        nxt[a] = b
+        prev[b] = a
+    return prev, nxt
+
+
+def _mark_bylines(doc: _Doc) -> None:
+    """A bare name next to a dateline or byline is the author's name."""
+    prev, nxt = _prev_next(doc)
+    for i in doc.nonblank:
+        if doc.verdict[i] not in (None, KEPT) or doc.words[i] > 5 or not _NAME.fullmatch(doc.text[i]):
+            continue
+        neighbours = [doc.verdict[j] for j in (prev.get(i), nxt.get(i)) if j is not None]
+        if any(v in ("dateline", "byline") for v in neighbours):
+            doc.verdict[i] = "byline"
+
+
+def _mark_captions(doc: _Doc) -> None:
+    """Image captions next to credits: a caption printed twice around a credit, or a short
+    non-sentence just above a credit line."""
+    prev, _ = _prev_next(doc)
+    credited = {i for i, rule, _ in doc.trims if rule == "image-credit"}
+    for i in doc.nonblank:
+        j = prev.get(i)
+        if j is None or doc.verdict[j] is not None:
+            continue
+        if i in credited and doc.verdict[i] is None and doc.norm[j] == doc.norm[i]:
+            doc.verdict[i] = doc.verdict[j] = "image-credit"
+        elif doc.verdict[i] == "image-credit" and i not in credited:
+            k = prev.get(j)
+            if k is not None and doc.verdict[k] is None and doc.norm[k] == doc.norm[j]:
+                doc.verdict[k] = doc.verdict[j] = "image-credit"
+            elif doc.words[j] <= _CAPTION_WORDS and not ends_sentence(doc.text[j]):
+                doc.verdict[j] = "image-credit"
+
+
+def _keep_headline(doc: _Doc) -> None:
+    """Keep the headline just above the body (metadata lines may sit in between). A
+    headline printed twice is kept once, the upper copy."""
+    first = next((i for i in doc.nonblank if doc.verdict[i] is None), None)
+    if first is None:
+        return
+    above = [i for i in doc.nonblank if i < first][-_HEADLINE_WINDOW:]
+    for k in range(len(above) - 1, -1, -1):
+        i = above[k]
+        v = doc.verdict[i]
+        if v in _METADATA:
+            continue
+        if v in ("before-article", "nav") and _headline_like(doc, i):
+            for j in above[:k]:
+                if doc.norm[j] == doc.norm[i] and doc.verdict[j] in ("before-article", "nav"):
+                    doc.verdict[i] = "repeated-line"
+                    i = j
+                    break
+            doc.verdict[i] = None
+        return
+
+
+_METADATA = frozenset(
+    {"dateline", "byline", "read-time", "audio-notice", "image-credit", "repeated-line", "share-prompt",
+     "counter", "separator", "advert", "comment-form"}
+)
+
+
+# -- 7. result --------------------------------------------------------------------------------
+
+
+def _kept_chars(doc: _Doc) -> int:
+    return sum(len(doc.text[i]) for i in doc.nonblank if doc.verdict[i] == KEPT)
+
+
+def _keep_best_block(doc: _Doc) -> bool:
+    """Keep the blank-line-separated block with the most text: its lines that no rule
+    removed (only the body search did), or else its longest line. False if none."""
+    blocks: list[list[int]] = []
+    prev = -2
+    for i in doc.nonblank:
+        if i != prev + 1 or not blocks:
+            blocks.append([])
+        blocks[-1].append(i)
+        prev = i
+    best = max(blocks, key=lambda b: sum(len(doc.text[i]) for i in b), default=None)
+    if not best or all(doc.verdict[i] == KEPT for i in best):
+        return False
+    keep = [i for i in best if i in doc.outside or doc.verdict[i] == KEPT]
+    if not keep:
+        keep = [max(best, key=lambda i: len(doc.text[i]))]
+    for i in keep:
+        doc.verdict[i] = None
+    _mark_repeats(doc)
+    for i in keep:
+        if doc.verdict[i] is None:
+            doc.verdict[i] = KEPT
+    return True
+
+
+def _result(doc: _Doc, flags: tuple[str, ...]) -> CleanResult:
+    out: list[str] = []
+    line_map: list[int] = []
+    removed: list[Removal] = []
+    trims = {i: [] for i, _, _ in doc.trims}
+    for i, rule, part in doc.trims:
+        trims[i].append((rule, part))
+    last_kept = -1
+    dropped_since = False
+    run: list[int] = []
+    run_rule = ""
+
+    def flush() -> None:
+        if run:
+            removed.append(Removal(run[0] + 1, run[-1] + 1, run_rule, "\n".join(doc.raw[j].strip() for j in run)))
+            run.clear()
+
+    for i in doc.nonblank:
+        v = doc.verdict[i]
+        if v == KEPT:
+            flush()
+            if last_kept >= 0:
+                blanks = [j for j in range(last_kept + 1, i) if not doc.text[j] and not doc.raw[j].strip()]
+                if blanks:
+                    if dropped_since:
+                        blanks = blanks[:1]
+                    for j in blanks:
+                        out.append("")
+                        line_map.append(j + 1)
+            out.append(doc.text[i])
+            line_map.append(i + 1)
+            for rule, part in trims.get(i, ()):
+                removed.append(Removal(i + 1, i + 1, rule, part))
+            last_kept = i
+            dropped_since = False
+        else:
+            dropped_since = True
+            if run and (run[-1] != i - 1 or run_rule != v):
+                flush()
+            run_rule = v or "unknown"
+            run.append(i)
+    flush()
+    removed.sort(key=lambda r: (r.first_line, r.last_line))
+    return CleanResult("\n".join(out), tuple(line_map), tuple(removed), flags, {})
