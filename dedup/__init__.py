@@ -12,13 +12,15 @@ __version__ = "0.1.0"
 
 from .clusters import UnionFind, clusters
 from .documents import Document
-from .errors import ConfigError, DedupError, InputError, OptionsError, PathError
+from .errors import ConfigError, DedupError, IndexFileError, IndexOptionsError, InputError, OptionsError, PathError
+from .index import AddResult, Index
 from .lsh import LSHParams, band_keys, candidate_pairs, lsh_params
 from .minhash import permutations, signature
 from .normalize import normalize, tokenize
 from .options import ScanOptions
 from .readers import iter_documents
 from .report import as_dict, render_json, render_text
+from .run import RunOptions, RunResult, run, run_paths
 from .scan import (
     DocCluster,
     DocMember,
@@ -35,18 +37,24 @@ from .signing import Signed, sign_text
 from .verify import Similarity, similarity
 
 __all__ = [
+    "AddResult",
     "ConfigError",
     "DedupError",
     "DocCluster",
     "DocMember",
     "Document",
+    "Failure",
+    "Index",
+    "IndexFileError",
+    "IndexOptionsError",
     "InputError",
     "LSHParams",
     "OptionsError",
     "ParagraphCluster",
     "ParagraphMember",
     "PathError",
-    "Failure",
+    "RunOptions",
+    "RunResult",
     "ScanOptions",
     "ScanResult",
     "Signed",
@@ -63,6 +71,8 @@ __all__ = [
     "permutations",
     "render_json",
     "render_text",
+    "run",
+    "run_paths",
     "scan",
     "scan_paths",
     "shingle_hash",

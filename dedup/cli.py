@@ -8,13 +8,11 @@ with no partial output left behind.
 
 from __future__ import annotations
 
-import functools
 import json
-import logging
-import signal
 import sys
-import time
 from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import replace
 from typing import Any
 
 import click
@@ -25,8 +23,10 @@ import clean as cleaner
 from . import __version__
 from .cleaning import CleanRunOptions, clean_documents
 from .config import find_config, load_config
+from .console import EXIT_PARTIAL, Progress, library_errors, plural, report_failure, setup_logging
 from .engine import Failure
-from .errors import ConfigError, DedupError, OptionsError, OutputError, PathError
+from .index import STORED_OPTIONS, Index
+from .index_cli import index
 from .options import KEEP_RULES, LEVELS, ScanOptions
 from .output import OutputFolder, check_output_dir, check_output_file, output_name, write_atomic
 from .readers import STDIN, iter_documents
@@ -36,75 +36,6 @@ from .scan import scan_paths
 from .work import Cleaned
 
 __all__ = ["main"]
-
-EXIT_PARTIAL = 3
-EXIT_INTERRUPTED = 130
-
-
-class _Progress:
-    """A one-line progress display on stderr, shown only for runs longer than a moment."""
-
-    DELAY = 2.0
-    LABELS = {"learn": "learning boilerplate", "sign": "signing", "clean": "cleaning"}
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled and sys.stderr.isatty()
-        self.start = time.monotonic()
-        self.shown = False
-        self.last = 0.0
-
-    def __call__(self, stage: str, count: int) -> None:
-        now = time.monotonic()
-        if not self.enabled or now - self.start < self.DELAY or now - self.last < 0.2:
-            return
-        self.last = now
-        rate = count / (now - self.start)
-        label = self.LABELS.get(stage, stage)
-        click.echo(f"\r{label}: {count:,} documents ({rate:,.0f}/s)   ", err=True, nl=False)
-        self.shown = True
-
-    def done(self) -> None:
-        if self.shown:
-            click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
-
-
-def _setup_logging(verbose: int, quiet: bool) -> None:
-    level = logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
-    logging.basicConfig(level=level, format="dedup: %(message)s", stream=sys.stderr)
-
-
-def _report_failure(failure: Failure) -> None:
-    where = f"{failure.path}:{failure.line}" if failure.line else failure.path
-    click.echo(f"dedup: {where}: {failure.error}", err=True)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
-def _library_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn library errors into exit codes: usage errors 2, others 1; SIGTERM and
-    Ctrl-C 130 (the library removes its partial output on the way out)."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        def terminate(signum: int, frame: Any) -> None:
-            raise KeyboardInterrupt
-
-        previous = signal.signal(signal.SIGTERM, terminate)
-        try:
-            return command(*args, **kwargs)
-        except (PathError, ConfigError, OptionsError, OutputError) as exc:
-            raise click.UsageError(str(exc)) from None
-        except DedupError as exc:
-            raise click.ClickException(str(exc)) from None
-        except KeyboardInterrupt:
-            click.echo("dedup: interrupted; no partial output was left", err=True)
-            sys.exit(EXIT_INTERRUPTED)
-        finally:
-            signal.signal(signal.SIGTERM, previous)
-
-    return wrapper
 
 
 def _matching_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -142,24 +73,30 @@ def _matching_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 _SCAN_FIELDS = set(ScanOptions.__dataclass_fields__)
+# Options an index does not fix: they may differ from run to run.
+_PER_RUN = ("keep", "jobs", "text_field", "id_field")
 
 
 def _scan_options(
     paths: tuple[str, ...], settings: dict[str, Any], extra: tuple[str, ...] = ()
-) -> tuple[ScanOptions, dict[str, Any]]:
+) -> tuple[ScanOptions, dict[str, Any], set[str]]:
     """ScanOptions from the flags, filling what was not given on the command line from
-    ``dedup.toml`` / ``pyproject.toml``; also the file values of the ``extra`` settings."""
+    ``dedup.toml`` / ``pyproject.toml``; also the file values of the ``extra`` settings,
+    and the names of the options that were set (by a flag or a file) rather than default."""
     ctx = click.get_current_context()
     configured = load_config(find_config(paths), _SCAN_FIELDS | set(extra))
+    chosen = {name for name in settings if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE}
     for name, value in configured.items():
-        if name in settings and ctx.get_parameter_source(name) != ParameterSource.COMMANDLINE:
+        if name in settings and name not in chosen:
             settings[name] = value
+            chosen.add(name)
     if settings.pop("no_containment", False):
         settings["containment"] = None
+        chosen.add("containment")
     if settings.get("jobs") is None:
         settings.pop("jobs", None)
     options = ScanOptions(**{k: v for k, v in settings.items() if k in _SCAN_FIELDS})
-    return options, {k: v for k, v in configured.items() if k in extra}
+    return options, {k: v for k, v in configured.items() if k in extra}, chosen
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -172,6 +109,9 @@ def main() -> None:
     """
 
 
+main.add_command(index)
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @click.option("--level", type=click.Choice(LEVELS), default="both", show_default=True,
@@ -181,24 +121,24 @@ def main() -> None:
               help="Report format.")  # fmt: skip
 @click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default=None,
               help="Write the report to this file (atomically) instead of stdout.")  # fmt: skip
-@_library_errors
+@library_errors("no partial output was left")
 def scan(paths: tuple[str, ...], fmt: str, output: str | None, verbose: int, quiet: bool, **settings: Any) -> None:
     """Report near-duplicate documents and paragraphs in PATHS (files, folders, or - for stdin).
 
     Reads .txt, .md, .html/.htm, .jsonl, .json and .warc files, also gzip or zstd
     compressed; folders recursively, in sorted order.
     """
-    _setup_logging(verbose, quiet)
-    options, _ = _scan_options(paths, settings)
+    setup_logging(verbose, quiet)
+    options, _, _ = _scan_options(paths, settings)
     if output not in (None, "-"):
         check_output_file(output, paths, True)
-    progress = _Progress(not quiet)
+    progress = Progress(not quiet)
     try:
         result = scan_paths(paths, options, progress)
     finally:
         progress.done()
     for failure in result.errors:
-        _report_failure(failure)
+        report_failure(failure)
     report = render_json(result) if fmt == "json" else render_text(result)
     if output in (None, "-"):
         click.echo(report, nl=False)
@@ -219,38 +159,48 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, verbose: int, qui
 @click.option("--no-paragraph-dedup", is_flag=True,
               help="Keep paragraphs that repeat a paragraph of an earlier kept document.")  # fmt: skip
 @click.option("--force", is_flag=True, help="Replace an existing non-empty output folder.")
+@click.option("--index", "index_path", type=click.Path(dir_okay=False),
+              help="A persistent index (created if absent): what it holds counts as already kept, and the "
+                   "documents kept are added to it.")  # fmt: skip
 @_matching_options
-@_library_errors
+@library_errors("no partial output was left")
 def run_command(paths: tuple[str, ...], output: str, fmt: str, no_paragraph_dedup: bool, force: bool,
-                verbose: int, quiet: bool, **settings: Any) -> None:  # fmt: skip
+                index_path: str | None, verbose: int, quiet: bool, **settings: Any) -> None:  # fmt: skip
     """Write a cleaned corpus without duplicates from PATHS into OUTPUT, with a manifest.
 
     Every input gets a line in OUTPUT/manifest.jsonl: kept (with the paragraphs removed
     and why), duplicate (of which document, how similar), or failed (why). Options may
     also come from dedup.toml beside the input or [tool.dedup] in pyproject.toml.
     """
-    _setup_logging(verbose, quiet)
-    scan_options, extra = _scan_options(paths, settings, ("paragraph_dedup",))
+    setup_logging(verbose, quiet)
+    scan_options, extra, chosen = _scan_options(paths, settings, ("paragraph_dedup",))
     paragraph_dedup = not no_paragraph_dedup and bool(extra.get("paragraph_dedup", True))
-    options = RunOptions(scan=scan_options, paragraph_dedup=paragraph_dedup, output_format=fmt, force=force)
-    progress = _Progress(not quiet)
-    try:
-        result = run_paths(paths, output, options, progress)
-    finally:
-        progress.done()
+    progress = Progress(not quiet)
+    with ExitStack() as stack:
+        stack.callback(progress.done)
+        index = None
+        if index_path is not None:
+            # Options that decide matching are the index's: given ones must agree with them.
+            given = {name: getattr(scan_options, name) for name in STORED_OPTIONS if name in chosen}
+            index = stack.enter_context(Index(index_path, **given))
+            scan_options = replace(index.options, **{k: getattr(scan_options, k) for k in _PER_RUN})
+        options = RunOptions(scan=scan_options, paragraph_dedup=paragraph_dedup, output_format=fmt, force=force)
+        result = run_paths(paths, output, options, progress, index)
     for failure in result.failures:
-        _report_failure(failure)
+        report_failure(failure)
     if not quiet:
         for source, encoding in result.encodings:
             click.echo(f"dedup: {source}: not UTF-8; read as {encoding}", err=True)
     s = result.summary
     if not quiet:
         click.echo(
-            f"dedup: {_plural(s.inputs, 'input')}: {s.kept:,} kept, {s.duplicate:,} duplicate, {s.failed:,} failed; "
-            f"{_plural(s.paragraphs_removed, 'repeated paragraph')} and "
-            f"{_plural(s.boilerplate_lines_removed, 'boilerplate line')} removed; see {output}/manifest.jsonl",
+            f"dedup: {plural(s.inputs, 'input')}: {s.kept:,} kept, {s.duplicate:,} duplicate, {s.failed:,} failed; "
+            f"{plural(s.paragraphs_removed, 'repeated paragraph')} and "
+            f"{plural(s.boilerplate_lines_removed, 'boilerplate line')} removed; see {output}/manifest.jsonl",
             err=True,
         )
+        if index_path is not None:
+            click.echo(f"dedup: added {plural(result.indexed, 'document')} to {index_path}", err=True)
     if s.failed:
         sys.exit(EXIT_PARTIAL)
 
@@ -272,7 +222,7 @@ def run_command(paths: tuple[str, ...], output: str, fmt: str, no_paragraph_dedu
 @click.option("--jobs", "-j", type=int, default=None, help="Worker processes  [default: all cores]")
 @click.option("--verbose", "-v", count=True, help="More detail on stderr (-vv for debugging).")
 @click.option("--quiet", "-q", is_flag=True, help="Only errors on stderr; no progress display.")
-@_library_errors
+@library_errors("no partial output was left")
 def clean_command(paths: tuple[str, ...], output: str | None, fmt: str, explain: bool, no_corpus_stats: bool,
                   rules: str | None, force: bool, text_field: str, id_field: str, jobs: int | None,
                   verbose: int, quiet: bool) -> None:  # fmt: skip
@@ -282,7 +232,7 @@ def clean_command(paths: tuple[str, ...], output: str | None, fmt: str, explain:
     records with the removed spans (--format jsonl). With - as the only input and no
     OUTPUT, the cleaned text goes to stdout.
     """
-    _setup_logging(verbose, quiet)
+    setup_logging(verbose, quiet)
     to_stdout = output in (None, "-")
     if fmt == "txt" and to_stdout and paths != (STDIN,):
         raise click.UsageError("--format txt writes a folder of files: give it with -o OUT_DIR")
@@ -290,7 +240,7 @@ def clean_command(paths: tuple[str, ...], output: str | None, fmt: str, explain:
         (check_output_dir if fmt == "txt" else check_output_file)(output, paths, force)
     clean_options = cleaner.CleanOptions(rules=cleaner.load_rules(rules)) if rules else cleaner.CleanOptions()
     options = CleanRunOptions(not no_corpus_stats, clean_options, **({"jobs": jobs} if jobs is not None else {}))
-    progress = _Progress(not quiet)
+    progress = Progress(not quiet)
     counts = {"documents": 0, "failed": 0, "removed": 0}
     records: list[str] = []
     folder = OutputFolder(output) if fmt == "txt" and not to_stdout else None
@@ -299,7 +249,7 @@ def clean_command(paths: tuple[str, ...], output: str | None, fmt: str, explain:
             for item in run:
                 if isinstance(item, Failure):
                     counts["failed"] += 1
-                    _report_failure(item)
+                    report_failure(item)
                     continue
                 counts["documents"] += 1
                 counts["removed"] += len(item.removed)
@@ -331,7 +281,7 @@ def clean_command(paths: tuple[str, ...], output: str | None, fmt: str, explain:
         if stats is not None:
             learned = f"; learned {stats.describe().get('repeated_lines', 0)} lines repeated across documents"
         click.echo(
-            f"dedup: cleaned {_plural(counts['documents'], 'document')}, removed {_plural(counts['removed'], 'span')}"
+            f"dedup: cleaned {plural(counts['documents'], 'document')}, removed {plural(counts['removed'], 'span')}"
             f"{learned}; {counts['failed']} failed",
             err=True,
         )

@@ -271,14 +271,24 @@ class Collection:
         self.close()
 
 
+# Turns what pass 1 learned (and the groups it saw) into the statistics pass 2 cleans with.
+StatsHook = Callable[[cleaner.CorpusStats | None, set[str]], cleaner.CorpusStats | None]
+# Sees each signed batch with its documents as it arrives (a persistent index matches them).
+BatchHook = Callable[[list[Document], SignedBatch], None]
+
+
 def collect(
     documents: Iterable[Document | InputError],
     options: ScanOptions,
     progress: Progress | None = None,
     keep_text: bool = False,
+    stats_hook: StatsHook | None = None,
+    batch_hook: BatchHook | None = None,
 ) -> Collection:
     """Read, clean and sign ``documents`` (consumed once); ``keep_text`` also keeps each
-    cleaned text in the scratch file, for writing it out."""
+    cleaned text in the scratch file, for writing it out. ``stats_hook`` may add to the
+    corpus statistics (an index's remembered site chrome); ``batch_hook`` sees each
+    signed batch."""
     ctx = Context(
         options,
         clean_options=clean_options(options),
@@ -293,11 +303,17 @@ def collect(
         items: Iterable[Document | Prepared] = unique
         if options.clean:
             staged, collection.stats = learn(unique, ctx, collection.spill, ledger, progress)
+            if stats_hook is not None:
+                groups = {s.doc.group for s in staged if s.doc.group is not None}
+                collection.stats = stats_hook(collection.stats, groups)
             ctx = replace(ctx, stats=collection.stats)
             items = (s.load(collection.spill) for s in staged)
         done = 0
         for batch, signed in parallel_map(sign_batch, batches(items), ctx, options.jobs):
-            collection.add([item.doc if isinstance(item, Prepared) else item for item in batch], signed)
+            docs = [item.doc if isinstance(item, Prepared) else item for item in batch]
+            collection.add(docs, signed)
+            if batch_hook is not None:
+                batch_hook(docs, signed)
             done += len(batch)
             if progress:
                 progress("sign", done)

@@ -6,7 +6,10 @@ print them as they are.
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "DedupError", "InputError", "OptionsError", "OutputError", "PathError"]
+__all__ = [
+    "ConfigError", "DedupError", "IndexFileError", "IndexOptionsError", "InputError", "OptionsError", "OutputError",
+    "PathError",
+]  # fmt: skip
 
 
 class DedupError(Exception):
@@ -44,3 +47,12 @@ class PathError(DedupError):
 class OutputError(DedupError):
     """An output would overwrite an input, sit inside an input folder, or replace existing
     output without being asked to: a usage error."""
+
+
+class IndexFileError(DedupError):
+    """The file is not a usable index: missing, not a dedup index, damaged, made by a
+    newer dedup, or locked by another process for longer than the timeout."""
+
+
+class IndexOptionsError(OptionsError):
+    """Options that differ from those the index was built with (names both values)."""

@@ -21,14 +21,16 @@ Storage (schema 1), everything little-endian:
   The sequence is stored raw: its values are uniform 32-bit hashes, which zlib does not
   shrink, and a sorted delta-coded set could not give the paragraph ranges.
 - ``texts``: the paragraph texts of a document, zlib-compressed (only the report reads it).
-- ``doc_keys_B (key, doc)`` and ``para_keys_B (key, doc, para)``: one table per LSH band
+- ``doc_keys_B (key, doc)`` and ``para_keys_B (key, item)``: one table per LSH band
   ``B``, one row per band key (uint64 stored as signed int64), clustered on the key: a
-  (band, key) lookup is one B-tree search in band ``B``'s table. One table per band
-  rather than one keyed on (band, key): an add inserts each band's keys as a sorted run
-  into a tree 1/bands the size, 1.5 times as fast on 20,000 documents, and a row needs no
-  band column (measured with scripts/bench_index.py's prototypes). Exact copies share
-  every band key, so they need no rows of their own: a candidate pair with equal exact
-  keys is accepted with similarity 1.0.
+  (band, key) lookup is one B-tree search in band ``B``'s table. A paragraph's item is
+  its document's row shifted left 24 bits, or its slot among the document's paragraphs.
+  One table per band rather than one keyed on (band, key, ...): an add inserts each
+  band's keys as a sorted run into a tree a thirtieth the size, and a row needs no band
+  column; inserting 20,000 documents' paragraph keys with a 32 MiB cache went 1.5 times
+  as fast, into a 10% smaller file (a prototype, before the rest was written). Exact
+  copies share every band key, so they need no rows of their own: a candidate pair with
+  equal exact keys is accepted with similarity 1.0.
 - ``chrome``: lines the cleaner learned as site chrome in earlier adds, per group.
 
 Cleaning across batches: each ``add`` and ``query`` learns corpus statistics from its own
@@ -64,7 +66,7 @@ from . import __version__
 from .clusters import UnionFind
 from .documents import Document
 from .engine import Failure, Ledger, Progress, batches, clean_options, learn, unique_ids
-from .errors import DedupError, InputError, OptionsError
+from .errors import IndexFileError, IndexOptionsError, InputError
 from .lsh import LSHParams, band_keys
 from .matching import Rule, document_lsh, paragraph_lsh, same_document, same_paragraph
 from .minhash import signatures
@@ -72,10 +74,10 @@ from .options import ScanOptions
 from .scan import DocCluster, DocMember, ParagraphCluster, ParagraphMember, ScanResult, Summary
 from .signing import sign_text
 from .spill import Spill
-from .verify import distinct, similarity
+from .verify import Similarity, distinct, similarity
 from .work import Context, Prepared, SignedBatch, parallel_map, sign_batch
 
-__all__ = ["STORED_OPTIONS", "AddResult", "Index", "IndexFileError", "IndexOptionsError"]
+__all__ = ["STORED_OPTIONS", "AddResult", "Index", "IndexMatches"]
 
 log = logging.getLogger(__name__)
 
@@ -95,18 +97,25 @@ APPLICATION_ID = int.from_bytes(b"ddix", "big")  # in the SQLite header: tells o
 
 # Seconds a writer waits for another process's add to finish before giving up.
 BUSY_TIMEOUT = 600.0
-# SQLite page cache (KiB). An add inserts band keys at random places of the key tables,
-# so a larger cache saves re-reading pages; measured with scripts/bench_index.py, 256 MiB
-# kept a 100,000-document add within 15% of its speed into an empty index. A query
-# touches a few pages per key, so a small cache does, and keeps its memory flat.
-ADD_CACHE_KIB = 256 * 1024
+# SQLite page cache (KiB) of an add and of a query. Keys go in as large sorted runs, one
+# band table at a time, so an add reads and writes each page of a key table about once a
+# run whatever the cache: adding 5,000 documents to 25,000 (key tables 2.7 times the
+# cache, as at 100,000 documents with 256 MiB) took 5.9 s of main-process CPU with
+# 16 MiB and 5.7 s with 64 MiB. A query reads a few pages per key.
+ADD_CACHE_KIB = 64 * 1024
 QUERY_CACHE_KIB = 16 * 1024
-# Band keys buffered before they are sorted and inserted (about 32 bytes each): sorted
-# runs insert into neighbouring B-tree pages.
-KEY_CHUNK = 1 << 18
+# Bytes of write-ahead log kept after a checkpoint (a large add grows it to its size).
+WAL_LIMIT = 64 << 20
+# Band keys buffered before they are sorted and inserted (16 bytes each, twice that while
+# sorting). Once key tables are large every run rewrites nearly all their pages, so runs
+# are few and long: the same add took 8.4 s of main-process CPU with 2**18 keys a run
+# (ten runs) and 5.7 s with 2**22 (one run).
+KEY_CHUNK = 1 << 22
 # Stored documents kept decoded during a query (pairs of one new document often share
 # candidates; 4096 documents of 1,000 words is about 20 MB).
 DOC_CACHE = 4096
+# Rows inserted by one statement (two parameters each; at most 999 before SQLite 3.32).
+_ROWS_PER_INSERT = 250
 # Keys looked up with one statement (SQLite before 3.32 allows 999 parameters).
 _MAX_PARAMS = 900
 # Per paragraph in ``docs.paras``: number, source line, shingle rows, text bytes, exact key.
@@ -116,7 +125,10 @@ _PARA = np.dtype(
 )  # fmt: skip
 # A fixed text whose band keys fingerprint the signing code (normalisation, shingles,
 # MinHash, band keys): a dedup that signs differently cannot use the stored keys.
-_PROBE_TEXT = "Index probe: the quick brown fox jumps over the lazy dog, twice.\n\nA second paragraph " * 3
+_PROBE_TEXT = (
+    "Index probe: the quick brown fox jumps over the lazy dog, and then it jumps back again.\n\n"
+    "A second paragraph, also long enough to be signed on its own, says \u201cfive\u201d words twice over."
+)
 
 _SCHEMA_SQL = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -147,15 +159,6 @@ _PARA_KEYS = (
 # bits, or its slot (0-based among the document's stored paragraphs, at most 2**24).
 _SLOT_BITS = 24
 _MAX_SLOTS = 1 << _SLOT_BITS
-
-
-class IndexFileError(DedupError):
-    """The file is not a usable index: missing, not a dedup index, damaged, made by a
-    newer dedup, or locked by another process for longer than the timeout."""
-
-
-class IndexOptionsError(OptionsError):
-    """Options that differ from those the index was built with (names both values)."""
 
 
 @dataclass(frozen=True)
@@ -192,6 +195,7 @@ class Index:
         **settings: Any,
     ) -> None:
         self.path = os.fspath(path)
+        _with(options or ScanOptions(), **settings)  # bad values are refused before the file is touched
         if os.path.isdir(self.path):
             raise IndexFileError(f"{self.path}: is a folder; give the index's file name")
         if not create and not os.path.exists(self.path):
@@ -207,6 +211,7 @@ class Index:
                 self.options = self._open(create, options, settings)
                 self._db.execute("PRAGMA synchronous = NORMAL")
                 self._db.execute("PRAGMA temp_store = MEMORY")
+                self._db.execute(f"PRAGMA journal_size_limit = {WAL_LIMIT}")
         except BaseException:
             self._db.close()
             raise
@@ -233,13 +238,14 @@ class Index:
     def _identify(self) -> dict[str, str] | None:
         """The meta table of our index; None for an empty file; errors for anything else."""
         try:
-            app = self._db.execute("PRAGMA application_id").fetchone()[0]
-            tables = sorted(r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
+            app = self._db.execute("PRAGMA application_id").fetchone()[0]  # from the file header
+            if app != APPLICATION_ID:
+                tables = sorted(r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
         except sqlite3.DatabaseError as exc:
             raise IndexFileError(f"{self.path}: not a dedup index ({exc}); give a new file name or an index") from None
-        if app == 0 and not tables:
-            return None
         if app != APPLICATION_ID:
+            if app == 0 and not tables:
+                return None
             listed = ", ".join(tables[:6]) + (", ..." if len(tables) > 6 else "")
             raise IndexFileError(
                 f"{self.path}: an SQLite database but not a dedup index (tables: {listed or 'none'}); "
@@ -301,8 +307,8 @@ class Index:
             )
         if json.loads(meta["lsh"]) != _cuts(wanted) or meta["signing"] != _signing_fingerprint(wanted):
             raise IndexOptionsError(
-                f"{self.path} was built by {meta.get('created_by')}, which signs or bands texts differently "
-                f"from dedup {__version__}; rebuild the index with this version"
+                f"{self.path} was built by {meta.get('created_by')}, whose signatures or band keys differ from "
+                f"those of this dedup ({__version__}): the stored keys cannot be matched; rebuild the index"
             )
         return wanted
 
@@ -313,18 +319,18 @@ class Index:
         """SQLite's errors about the file as :class:`IndexFileError`; bugs pass through."""
         try:
             yield
-        except sqlite3.OperationalError as exc:
-            message = str(exc)
-            if "locked" in message or "busy" in message:
+        except sqlite3.DatabaseError as exc:
+            kind = _kind(exc)
+            if kind == "busy":
                 raise IndexFileError(
                     f"{self.path}: locked by another process for over {self._timeout:g} s (an add still running?); "
                     "try again when it is done"
                 ) from None
-            raise IndexFileError(f"{self.path}: {message}") from None
-        except sqlite3.DatabaseError as exc:
-            if type(exc) is not sqlite3.DatabaseError:  # integrity or programming errors: bugs
-                raise
-            raise IndexFileError(f"{self.path}: damaged index ({exc}); rebuild it from its sources") from None
+            if kind == "damaged":
+                raise IndexFileError(f"{self.path}: damaged index ({exc}); rebuild it from its sources") from None
+            if kind == "file":
+                raise IndexFileError(f"{self.path}: {exc}") from None
+            raise
 
     @contextmanager
     def _write(self) -> Iterator[None]:
@@ -428,6 +434,15 @@ class Index:
                         progress("query", done)
                 cleaning = _cleaning(matcher.removed_by_rule, matcher.flagged, stats) if self.options.clean else None
                 return matcher.result(tuple(ledger.failures), cleaning)
+
+    @contextmanager
+    def matching(self) -> Iterator[IndexMatches]:
+        """Match signed batches against the index within one read snapshot: what
+        ``dedup run --index`` uses, so that new documents are signed once. Pass the
+        yielded object's ``stats`` and ``put`` to :func:`dedup.engine.collect`."""
+        with self._errors(), self._read(), Spill() as spill:
+            self._db.execute(f"PRAGMA cache_size = -{QUERY_CACHE_KIB}")
+            yield IndexMatches(self, _Matcher(self._db, self.options, spill))
 
     def remove(self, ids: Iterable[str]) -> int:
         """Remove the documents with these ids (and their paragraphs and keys); returns how
@@ -567,6 +582,7 @@ class Index:
                 for b, key in enumerate(doc_keys.tolist()):
                     self._db.execute(f"DELETE FROM doc_keys_{b} WHERE key = ? AND doc = ?", (key, stored.doc))
             if para_keys is not None:
+                para_keys = para_keys[:_MAX_SLOTS]  # later paragraphs were not indexed
                 items = _item(np.full(len(para_keys), stored.doc), np.arange(len(para_keys))).tolist()
                 for b, keys in enumerate(para_keys.T.tolist()):
                     self._db.executemany(f"DELETE FROM para_keys_{b} WHERE key = ? AND item = ?", zip(keys, items))
@@ -713,10 +729,20 @@ class _Writer:
             items = np.concatenate([p[1] for p in parts])
             for b in range(keys.shape[1]):
                 order = np.argsort(keys[:, b], kind="stable")
-                rows = zip(keys[order, b].tolist(), items[order].tolist())
-                self.db.executemany(f"INSERT INTO {level}_keys_{b} VALUES (?, ?)", rows)
+                _insert_pairs(self.db, f"{level}_keys_{b}", keys[order, b], items[order])
             parts.clear()
         self._buffered = 0
+
+
+def _insert_pairs(db: sqlite3.Connection, table: str, first: np.ndarray, second: np.ndarray) -> None:
+    """Insert rows of two integers, many per statement: binding a flat list is about
+    twice as fast as one ``executemany`` row per key (measured: 1.3 against 2.7 us)."""
+    flat = np.stack([first, second], axis=1).ravel().tolist()
+    full = first.size // _ROWS_PER_INSERT * _ROWS_PER_INSERT
+    step = 2 * _ROWS_PER_INSERT
+    many = f"INSERT INTO {table} VALUES " + ", ".join(["(?, ?)"] * _ROWS_PER_INSERT)
+    db.executemany(many, (flat[at : at + step] for at in range(0, 2 * full, step)))
+    db.executemany(f"INSERT INTO {table} VALUES (?, ?)", zip(flat[2 * full :: 2], flat[2 * full + 1 :: 2]))
 
 
 def _item(doc: np.ndarray, slot: np.ndarray) -> np.ndarray:
@@ -1027,6 +1053,55 @@ class _Matcher:
         return out
 
 
+class IndexMatches:
+    """What new documents share with an index, from their signed batches: the stored
+    document each new one copies, and the stored paragraph each new paragraph repeats."""
+
+    def __init__(self, index: Index, matcher: _Matcher) -> None:
+        self._index = index
+        self._matcher = matcher
+
+    def stats(self, learned: cleaner.CorpusStats | None, groups: set[str]) -> cleaner.CorpusStats | None:
+        """The batch's corpus statistics plus the chrome the index remembers for its groups."""
+        return _merge_stats(learned, self._index._chrome(groups))
+
+    def put(self, docs: list[Document], signed: SignedBatch) -> None:
+        """Match one signed batch (documents first, then paragraphs of the others)."""
+        self._matcher.put(docs, signed)
+
+    def documents(self) -> dict[str, tuple[str, Any]]:
+        """New document id -> (stored id, :class:`~dedup.verify.Similarity`) of the most
+        similar stored document it copies."""
+        m = self._matcher
+        stored = m._load({d for d, _ in m.doc_pairs})
+        best: dict[str, tuple[float, int, str, Any]] = {}
+        for d, k in m.doc_pairs:
+            new, old = m.new_docs[k], stored[d]
+            sim = Similarity(1.0, 1.0) if new.exact == old.exact else similarity(old.doc_set(), m._unpark(new.set_at))
+            rank = (sim.jaccard, -d)
+            if new.id not in best or rank > best[new.id][:2]:
+                best[new.id] = (*rank, old.id, sim)
+        return {doc_id: (found[2], found[3]) for doc_id, found in best.items()}
+
+    def paragraphs(self) -> dict[tuple[str, int], dict[str, Any]]:
+        """(new document id, paragraph number) -> the stored paragraph it repeats most
+        closely: ``{"id", "paragraph", "line", "similarity"}``."""
+        m = self._matcher
+        stored = m._load({d for (d, _), _ in m.para_pairs})
+        best: dict[tuple[str, int], tuple[float, int, int, dict[str, Any]]] = {}
+        for (d, slot), k in m.para_pairs:
+            new, old = m.new_paras[k], stored[d]
+            p = old.paras[slot]
+            exact = p["exact"].astype("<u8").tobytes()
+            jaccard = 1.0 if exact == new.exact else similarity(old.para_set(slot), m._unpark(new.set_at)).jaccard
+            found = {"id": old.id, "paragraph": int(p["number"]), "line": int(p["line"]) or None,
+                     "similarity": round(jaccard, 4)}  # fmt: skip
+            key = (new.id, new.number)
+            if key not in best or (jaccard, -d, -slot) > best[key][:3]:
+                best[key] = (jaccard, -d, -slot, found)
+        return {key: value[3] for key, value in best.items()}
+
+
 def _doc_member(kept: _Stored, doc_id: str, exact: bytes, values: np.ndarray, base: np.ndarray) -> DocMember:
     if exact == kept.exact:
         return DocMember(doc_id, 1.0, 1.0)
@@ -1105,6 +1180,28 @@ def _cleaning(by_rule: dict[str, int], flagged: dict[str, int], stats: cleaner.C
 
 
 # -- small helpers --------------------------------------------------------------------------
+
+
+# SQLite's primary result codes by what they say about the index file.
+_ERROR_KINDS = {
+    "SQLITE_BUSY": "busy", "SQLITE_LOCKED": "busy", "SQLITE_CORRUPT": "damaged", "SQLITE_NOTADB": "damaged",
+    "SQLITE_IOERR": "file", "SQLITE_FULL": "file", "SQLITE_READONLY": "file", "SQLITE_CANTOPEN": "file",
+    "SQLITE_PERM": "file", "SQLITE_PROTOCOL": "file",
+}  # fmt: skip
+# The same from the message, for Python 3.10 (no ``sqlite_errorname``).
+_ERROR_MESSAGES = {
+    "locked": "busy", "malformed": "damaged", "not a database": "damaged", "disk": "file", "readonly": "file",
+    "unable to open": "file",
+}  # fmt: skip
+
+
+def _kind(exc: sqlite3.DatabaseError) -> str | None:
+    """What a SQLite error says about the index: busy, damaged, file, or None (a bug)."""
+    name = getattr(exc, "sqlite_errorname", None)
+    if name is not None:
+        return _ERROR_KINDS.get("_".join(name.split("_")[:2]))
+    message = str(exc)
+    return next((kind for words, kind in _ERROR_MESSAGES.items() if words in message), None)
 
 
 def _cuts(options: ScanOptions) -> dict[str, list[int]]:

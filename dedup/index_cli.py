@@ -9,19 +9,15 @@ Exit codes as for ``dedup scan``: 0 done; 1 unexpected error or an unusable inde
 
 from __future__ import annotations
 
-import functools
 import json
-import logging
 import sys
-import time
 from collections.abc import Callable
 from typing import Any
 
 import click
 
-from .engine import Failure
-from .errors import ConfigError, DedupError, OptionsError, OutputError, PathError
-from .index import Index, IndexFileError
+from .console import EXIT_PARTIAL, Progress, library_errors, plural, report_failure, setup_logging
+from .index import Index
 from .options import KEEP_RULES, LEVELS, ScanOptions
 from .output import check_output_file, write_atomic
 from .readers import iter_documents, list_files
@@ -29,68 +25,8 @@ from .report import render_json, render_text
 
 __all__ = ["index"]
 
-EXIT_PARTIAL = 3
-EXIT_INTERRUPTED = 130
 # Ids listed when reporting documents skipped because the index has them.
 _SHOW_IDS = 5
-
-
-class _Progress:
-    """A one-line progress display on stderr, shown only for runs longer than a moment."""
-
-    DELAY = 2.0
-    LABELS = {"learn": "learning boilerplate", "add": "adding", "query": "querying"}
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled and sys.stderr.isatty()
-        self.start = time.monotonic()
-        self.shown = False
-        self.last = 0.0
-
-    def __call__(self, stage: str, count: int) -> None:
-        now = time.monotonic()
-        if not self.enabled or now - self.start < self.DELAY or now - self.last < 0.2:
-            return
-        self.last = now
-        rate = count / (now - self.start)
-        click.echo(f"\r{self.LABELS.get(stage, stage)}: {count:,} documents ({rate:,.0f}/s)   ", err=True, nl=False)
-        self.shown = True
-
-    def done(self) -> None:
-        if self.shown:
-            click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
-
-
-def _setup_logging(verbose: int, quiet: bool) -> None:
-    level = logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
-    logging.basicConfig(level=level, format="dedup: %(message)s", stream=sys.stderr)
-
-
-def _report_failure(failure: Failure) -> None:
-    where = f"{failure.path}:{failure.line}" if failure.line else failure.path
-    click.echo(f"dedup: {where}: {failure.error}", err=True)
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
-def _library_errors(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Library errors to exit codes: usage errors 2, an unusable index or others 1."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except (PathError, ConfigError, OptionsError, OutputError) as exc:
-            raise click.UsageError(str(exc)) from None
-        except (IndexFileError, DedupError) as exc:
-            raise click.ClickException(str(exc)) from None
-        except KeyboardInterrupt:
-            click.echo("dedup: interrupted; the index is as it was before this command", err=True)
-            sys.exit(EXIT_INTERRUPTED)
-
-    return wrapper
 
 
 def _index_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -159,17 +95,17 @@ def index() -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @click.option("--replace", is_flag=True, help="Replace stored documents with the same id (default: skip them).")
 @_index_options
-@_library_errors
+@library_errors("the index is as it was before this command")
 def add(index_path: str, paths: tuple[str, ...], replace: bool, verbose: int, quiet: bool, **given: Any) -> None:
     """Clean, sign and store the documents in PATHS (files, folders, or - for stdin) in INDEX.
 
     Creates INDEX if it does not exist. Documents whose id is already stored are skipped,
     or replaced with --replace. The whole add is one transaction.
     """
-    _setup_logging(verbose, quiet)
+    setup_logging(verbose, quiet)
     settings = _settings(given)
     _check_paths(paths)
-    progress = _Progress(not quiet)
+    progress = Progress(not quiet)
     with Index(index_path, **settings) as store:
         try:
             result = store.add(iter_documents(paths, store.options.text_field, store.options.id_field), replace,
@@ -178,18 +114,18 @@ def add(index_path: str, paths: tuple[str, ...], replace: bool, verbose: int, qu
             progress.done()
         total = len(store)
     for failure in result.errors:
-        _report_failure(failure)
+        report_failure(failure)
     if result.skipped and not quiet:
         shown = ", ".join(result.skipped[:_SHOW_IDS]) + (", ..." if len(result.skipped) > _SHOW_IDS else "")
         click.echo(
-            f"dedup: skipped {_plural(len(result.skipped), 'document')} already in the index ({shown}); "
+            f"dedup: skipped {plural(len(result.skipped), 'document')} already in the index ({shown}); "
             "--replace to replace them",
             err=True,
         )
     if not quiet:
         replaced = f", {len(result.replaced):,} of them replacing stored ones" if result.replaced else ""
         click.echo(
-            f"dedup: added {_plural(result.added, 'document')} ({_plural(result.paragraphs, 'paragraph')}){replaced} "
+            f"dedup: added {plural(result.added, 'document')} ({plural(result.paragraphs, 'paragraph')}){replaced} "
             f"to {index_path}; it holds {total:,}; {len(result.errors):,} failed",
             err=True,
         )
@@ -207,7 +143,7 @@ def add(index_path: str, paths: tuple[str, ...], replace: bool, verbose: int, qu
 @click.option("--keep", type=click.Choice(KEEP_RULES), default=None,
               help="Which stored document a cluster keeps: first stored, or longest.  [default: first]")  # fmt: skip
 @_index_options
-@_library_errors
+@library_errors("the index is as it was before this command")
 def query(index_path: str, paths: tuple[str, ...], fmt: str, output: str | None, verbose: int, quiet: bool,
           **given: Any) -> None:  # fmt: skip
     """Report which stored documents and paragraphs the documents in PATHS near-duplicate.
@@ -215,19 +151,19 @@ def query(index_path: str, paths: tuple[str, ...], fmt: str, output: str | None,
     Prints the report of dedup scan: document clusters keep the stored document and list
     the new copies; paragraph clusters list stored paragraphs first. INDEX is not changed.
     """
-    _setup_logging(verbose, quiet)
+    setup_logging(verbose, quiet)
     settings = _settings(given)
     if output not in (None, "-"):
         check_output_file(output, paths, True)
     _check_paths(paths)
-    progress = _Progress(not quiet)
+    progress = Progress(not quiet)
     with Index(index_path, create=False, **settings) as store:
         try:
             result = store.query(iter_documents(paths, store.options.text_field, store.options.id_field), progress)
         finally:
             progress.done()
     for failure in result.errors:
-        _report_failure(failure)
+        report_failure(failure)
     report = render_json(result) if fmt == "json" else render_text(result)
     if output in (None, "-"):
         click.echo(report, nl=False)
@@ -243,7 +179,7 @@ def query(index_path: str, paths: tuple[str, ...], fmt: str, output: str | None,
 @click.argument("index_path", metavar="INDEX", type=click.Path(exists=True, dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Plain lines, or one JSON object.")  # fmt: skip
-@_library_errors
+@library_errors("the index is as it was before this command")
 def stats(index_path: str, fmt: str) -> None:
     """Show what INDEX holds, its size, and the options it was built with."""
     with Index(index_path, create=False) as store:
@@ -255,12 +191,12 @@ def stats(index_path: str, fmt: str) -> None:
     size = f"{info['bytes'] / 2**20:,.1f} MiB" + (f" ({per_doc / 1024:,.1f} KiB a document)" if per_doc else "")
     lines = [
         f"index:       {info['path']} ({info['created_by']}, schema {info['schema']})",
-        f"documents:   {_plural(info['documents'], 'document')} ({_plural(info['paragraphs'], 'paragraph')}) "
-        f"from {_plural(info['adds'], 'add')}",
+        f"documents:   {info['documents']:,} ({plural(info['paragraphs'], 'paragraph')}) "
+        f"from {plural(info['adds'], 'add')}",
         f"size:        {size}",
         f"created:     {info['created']}; last changed {info['updated']}",
-        f"chrome:      {_plural(info['chrome_lines'], 'line')} learned as boilerplate "
-        f"({_plural(info['chrome_groups'], 'group')} and corpus-wide)",
+        f"chrome:      {plural(info['chrome_lines'], 'line')} learned as boilerplate "
+        f"({plural(info['chrome_groups'], 'group')} and corpus-wide)",
         "options:     " + ", ".join(f"{k}={v}" for k, v in info["options"].items()),
     ]  # fmt: skip
     click.echo("\n".join(lines))
@@ -270,7 +206,7 @@ def stats(index_path: str, fmt: str) -> None:
 @click.argument("index_path", metavar="INDEX", type=click.Path(exists=True, dir_okay=False))
 @click.argument("ids", nargs=-1, required=True)
 @click.option("--quiet", "-q", is_flag=True, help="Only errors on stderr.")
-@_library_errors
+@library_errors("the index is as it was before this command")
 def remove(index_path: str, ids: tuple[str, ...], quiet: bool) -> None:
     """Remove the documents with these IDS from INDEX (one transaction)."""
     with Index(index_path, create=False) as store:
@@ -279,7 +215,7 @@ def remove(index_path: str, ids: tuple[str, ...], quiet: bool) -> None:
     for doc_id in missing:
         click.echo(f"dedup: {doc_id}: not in the index", err=True)
     if not quiet:
-        click.echo(f"dedup: removed {_plural(removed, 'document')} from {index_path}", err=True)
+        click.echo(f"dedup: removed {plural(removed, 'document')} from {index_path}", err=True)
     if missing:
         sys.exit(EXIT_PARTIAL)
 

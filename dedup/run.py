@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from contextlib import ExitStack
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from .documents import Document
 from .engine import Collection, Decisions, Failure, Progress, collect, decide
 from .errors import InputError, OptionsError
+from .index import Index
 from .options import ScanOptions
 from .output import OutputFolder, check_output_dir, output_name
-from .readers import RUN_FILES, RUN_MARKER, iter_documents
-from .verify import similarity
+from .readers import RUN_FILES, RUN_MARKER, STDIN, iter_documents
+from .verify import Similarity, similarity
 
 __all__ = ["FORMATS", "MANIFEST", "MARKER", "SUMMARY", "RunOptions", "RunResult", "RunSummary", "run", "run_paths"]
 
@@ -59,6 +61,15 @@ class RunSummary:
 
 
 @dataclass(frozen=True)
+class _Stored:
+    """What new documents share with an index: document id -> (stored id, similarity);
+    (document id, paragraph number) -> the stored paragraph it repeats."""
+
+    documents: dict[str, tuple[str, Similarity]]
+    paragraphs: dict[tuple[str, int], dict[str, Any]]
+
+
+@dataclass(frozen=True)
 class RunResult:
     """Where the output went, the counts, the inputs that failed, and the documents that
     were read from another encoding than UTF-8 (source, encoding)."""
@@ -67,21 +78,37 @@ class RunResult:
     summary: RunSummary
     failures: tuple[Failure, ...]
     encodings: tuple[tuple[str, str], ...] = ()
+    kept: tuple[str, ...] = ()  # ids of the documents written
+    indexed: int = 0  # of them, added to the index
 
 
 def run_paths(
-    paths: Iterable[str], out: str, options: RunOptions | None = None, progress: Progress | None = None
+    paths: Iterable[str],
+    out: str,
+    options: RunOptions | None = None,
+    progress: Progress | None = None,
+    index: Index | None = None,
 ) -> RunResult:
     """Run over the files and folders in ``paths`` (``-`` for standard input) into ``out``.
 
     Refuses (:class:`~dedup.errors.OutputError`) an output folder inside an input folder,
-    and an existing non-empty one unless ``options.force``.
+    and an existing non-empty one unless ``options.force``. With an ``index``, everything
+    in it counts as already kept; once the output is written, the documents kept are
+    read again and added to the index (one transaction), so standard input cannot be
+    used. The index's options are the run's (see :class:`~dedup.index.Index`).
     """
     options = options or RunOptions()
     paths = list(paths)
+    if index is not None and STDIN in paths:
+        raise OptionsError("--index reads the inputs twice (the kept ones are added at the end): not with - (stdin)")
     check_output_dir(out, paths, options.force)
     scan = options.scan
-    return run(iter_documents(paths, scan.text_field, scan.id_field), out, options, progress)
+    result = run(iter_documents(paths, scan.text_field, scan.id_field), out, options, progress, index)
+    if index is not None:
+        kept = set(result.kept)
+        fresh = (d for d in iter_documents(paths, scan.text_field, scan.id_field) if getattr(d, "id", None) in kept)
+        result = replace(result, indexed=index.add(fresh, progress=progress).added)
+    return result
 
 
 def run(
@@ -89,49 +116,69 @@ def run(
     out: str,
     options: RunOptions | None = None,
     progress: Progress | None = None,
+    index: Index | None = None,
 ) -> RunResult:
     """Clean and deduplicate ``documents`` and write the distinct corpus and its manifest
-    into the folder ``out`` (replaced as a whole when the run completes)."""
+    into the folder ``out`` (replaced as a whole when the run completes).
+
+    With an ``index``, a document or paragraph that repeats one stored in it is dropped as
+    a duplicate of the stored one (this function does not add to the index:
+    :func:`run_paths` does).
+    """
     options = options or RunOptions()
     scan = options.scan
     if not options.paragraph_dedup and scan.level == "both":
         scan = ScanOptions(**{**asdict(scan), "level": "doc", "jobs": scan.jobs})
-    with collect(documents, scan, progress, keep_text=True) as collection:
+    with ExitStack() as stack:
+        known = stack.enter_context(index.matching()) if index is not None else None
+        collection = stack.enter_context(
+            collect(
+                documents, scan, progress, keep_text=True,
+                stats_hook=known.stats if known else None, batch_hook=known.put if known else None,
+            )
+        )  # fmt: skip
         decisions = decide(collection, scan)
+        stored = _Stored(known.documents(), known.paragraphs()) if known else _Stored({}, {})
         with OutputFolder(out, reserved=(MANIFEST, SUMMARY, DOCUMENTS, MARKER)) as folder:
-            summary = _write(folder, collection, decisions, options, scan)
+            summary, kept = _write(folder, collection, decisions, options, scan, stored)
         encodings = tuple(
             (info.doc.source or info.doc.id, info.doc.meta["encoding"])
             for info in collection.infos
             if "encoding" in info.doc.meta
         )
-        return RunResult(str(out), summary, tuple(collection.ledger.failures), encodings)
+        return RunResult(str(out), summary, tuple(collection.ledger.failures), encodings, tuple(kept))
 
 
-def _removed_paragraphs(collection: Collection, decisions: Decisions) -> dict[int, list[dict[str, Any]]]:
-    """Per kept document, the paragraphs that repeat one of an earlier kept document."""
+def _removed_paragraphs(
+    collection: Collection, decisions: Decisions, stored: _Stored
+) -> dict[int, list[dict[str, Any]]]:
+    """Per kept document, the paragraphs that repeat one of an earlier kept document or
+    one stored in the index (the index's wins: it is earlier still), in paragraph order."""
     para_doc = collection.column("para_doc")
     index = collection.column("para_index")
     line = collection.column("para_line")
-    removed: dict[int, list[dict[str, Any]]] = {}
+    cuts: dict[int, dict[str, Any]] = {}
     for members in decisions.paragraph_clusters:
         first = members[0]
         for k in members[1:]:
             if para_doc[k] == para_doc[first]:
                 continue  # repeated inside one document: not a copy of another
-            removed.setdefault(int(para_doc[k]), []).append(
-                {
-                    "row": k,
-                    "paragraph": int(index[k]),
-                    "line": int(line[k]) or None,
-                    "duplicate_of": {
-                        "id": collection.ids[para_doc[first]],
-                        "paragraph": int(index[first]),
-                        "line": int(line[first]) or None,
-                    },
-                    "similarity": round(decisions.paragraph_similarity[k], 4),
-                }
-            )
+            of = {
+                "id": collection.ids[para_doc[first]],
+                "paragraph": int(index[first]),
+                "line": int(line[first]) or None,
+            }
+            cuts[k] = {"duplicate_of": of, "similarity": round(decisions.paragraph_similarity[k], 4)}
+    if stored.paragraphs:
+        for k in range(para_doc.size):
+            found = stored.paragraphs.get((collection.ids[para_doc[k]], int(index[k])))
+            if found is not None:
+                of = {"id": found["id"], "paragraph": found["paragraph"], "line": found["line"], "in_index": True}
+                cuts[k] = {"duplicate_of": of, "similarity": found["similarity"]}
+    removed: dict[int, list[dict[str, Any]]] = {}
+    for k in sorted(cuts):
+        entry = {"row": k, "paragraph": int(index[k]), "line": int(line[k]) or None, **cuts[k]}
+        removed.setdefault(int(para_doc[k]), []).append(entry)
     return removed
 
 
@@ -152,65 +199,102 @@ def _without(text: str, drop: list[tuple[int, int]]) -> str:
     return "\n".join(out)
 
 
+@dataclass(frozen=True)
+class _Fate:
+    """What happens to one signed document: kept with ``text`` (``cuts`` the paragraphs
+    removed), or a duplicate of ``duplicate_of``."""
+
+    text: str = ""
+    cuts: tuple[dict[str, Any], ...] = ()
+    duplicate_of: str | None = None
+    similarity: Similarity | None = None
+    in_index: bool = False
+    reason: str | None = None
+
+    def record(self) -> dict[str, Any]:
+        """The manifest fields that say what happened."""
+        out: dict[str, Any] = {"status": "kept" if self.duplicate_of is None else "duplicate"}
+        if self.duplicate_of is not None:
+            out["duplicate_of"] = self.duplicate_of
+            if self.in_index:
+                out["in_index"] = True
+            if self.similarity is not None:
+                out.update(
+                    similarity=round(self.similarity.jaccard, 4), containment=round(self.similarity.containment, 4)
+                )
+        if self.reason:
+            out["reason"] = self.reason
+        if self.cuts:
+            out["paragraphs_removed"] = [{k: v for k, v in c.items() if k != "row"} for c in self.cuts]
+        return out
+
+
+def _fate(
+    i: int, collection: Collection, decisions: Decisions, stored: _Stored, cuts: list[dict[str, Any]], min_words: int
+) -> _Fate:
+    """Kept or duplicate: a copy of a stored document first, then of an earlier kept one;
+    a kept document whose paragraphs all repeat earlier ones is a duplicate too."""
+    doc_id = collection.ids[i]
+    if doc_id in stored.documents:
+        stored_id, sim = stored.documents[doc_id]
+        return _Fate(duplicate_of=stored_id, similarity=sim, in_index=True)
+    kept_by = int(decisions.kept_by[i])
+    if kept_by >= 0:
+        return _Fate(duplicate_of=collection.ids[kept_by], similarity=decisions.doc_similarity[i])
+    first, last = collection.column("para_first"), collection.column("para_last")
+    spans = [(int(first[c["row"]]), int(last[c["row"]])) for c in cuts]
+    text = _without(collection.text(collection.column("text_at", (0, 2))[i]), spans)
+    if cuts and len(text.split()) < min_words:
+        of = cuts[0]["duplicate_of"]
+        reason = "every paragraph repeats a kept document"
+        if of.get("in_index"):
+            return _Fate(cuts=tuple(cuts), duplicate_of=of["id"], in_index=True, reason=reason)
+        other = collection.ids.index(of["id"])
+        sim = similarity(collection.shingle_set(other), collection.shingle_set(i))
+        return _Fate(cuts=tuple(cuts), duplicate_of=of["id"], similarity=sim, reason=reason)
+    return _Fate(text=text, cuts=tuple(cuts))
+
+
 def _write(
-    folder: OutputFolder, collection: Collection, decisions: Decisions, options: RunOptions, scan: ScanOptions
-) -> RunSummary:
-    """Write texts, manifest and summary into the output folder; return the counts."""
-    removed = _removed_paragraphs(collection, decisions)
-    first = collection.column("para_first")
-    last = collection.column("para_last")
-    text_at = collection.column("text_at", (0, 2))
+    folder: OutputFolder,
+    collection: Collection,
+    decisions: Decisions,
+    options: RunOptions,
+    scan: ScanOptions,
+    stored: _Stored,
+) -> tuple[RunSummary, list[str]]:
+    """Write texts, manifest and summary into the output folder; return the counts and
+    the ids of the documents written."""
+    removed = _removed_paragraphs(collection, decisions, stored)
     row_of = {doc_id: i for i, doc_id in enumerate(collection.ids)}
+    kept: list[str] = []
     manifest: list[str] = []
-    jsonl = options.output_format == "jsonl"
-    records = open(folder.work / DOCUMENTS, "w", encoding="utf-8") if jsonl else None  # noqa: SIM115
+    records = open(folder.work / DOCUMENTS, "w", encoding="utf-8") if options.output_format == "jsonl" else None  # noqa: SIM115
     counts = {"kept": 0, "duplicate": 0, "failed": 0, "paragraphs_removed": 0, "boilerplate_lines_removed": 0}
     try:
         for entry in collection.ledger.entries:
             if isinstance(entry, Failure):
                 counts["failed"] += 1
-                manifest.append(_line({"id": entry.id, "source": entry.path, "line": entry.line, "status": "failed",
-                                       "error": entry.error}))  # fmt: skip
+                failed = {"id": entry.id, "source": entry.path, "line": entry.line, "status": "failed"}
+                manifest.append(_line({**failed, "error": entry.error}))
                 continue
             i = row_of[entry]
             info = collection.infos[i]
-            record: dict[str, Any] = {
-                "id": entry,
-                "source": info.doc.source,
-                "line": info.doc.line if info.doc.record else None,
-            }
-            counts["boilerplate_lines_removed"] += info.removed_lines
-            kept_by = int(decisions.kept_by[i])
-            cuts = removed.get(i, []) if kept_by < 0 else []
-            text = ""
-            if cuts or kept_by < 0:
-                spans = [(int(first[c["row"]]), int(last[c["row"]])) for c in cuts]
-                text = _without(collection.text(text_at[i]), spans)
-            if cuts and len(text.split()) < scan.min_paragraph_words:
-                # Every paragraph repeats an earlier kept document: a copy assembled from
-                # them, not a document of its own.
-                kept_by = row_of[cuts[0]["duplicate_of"]["id"]]
-                sim = similarity(collection.shingle_set(kept_by), collection.shingle_set(i))
-                record["reason"] = "every paragraph repeats a kept document"
-            elif kept_by >= 0:
-                sim = decisions.doc_similarity[i]
-            if kept_by >= 0:
-                counts["duplicate"] += 1
-                record.update(status="duplicate", duplicate_of=collection.ids[kept_by],
-                              similarity=round(sim.jaccard, 4), containment=round(sim.containment, 4))  # fmt: skip
-            else:
-                counts["kept"] += 1
-                record["status"] = "kept"
+            fate = _fate(i, collection, decisions, stored, removed.get(i, []), scan.min_paragraph_words)
+            record: dict[str, Any] = {"id": entry, "source": info.doc.source,
+                                      "line": info.doc.line if info.doc.record else None, **fate.record()}  # fmt: skip
+            if fate.duplicate_of is None:
+                kept.append(entry)
                 if records is not None:
                     meta = {**info.doc.meta, **info.metadata}
-                    records.write(_line({"id": entry, "text": text, "source": info.doc.source, "metadata": meta}))
+                    records.write(_line({"id": entry, "text": fate.text, "source": info.doc.source, "metadata": meta}))
                 else:
                     name = folder.claim(output_name(info.doc))
-                    folder.write(name, text + "\n" if text else "")
+                    folder.write(name, fate.text + "\n" if fate.text else "")
                     record["output"] = str(name)
-            if cuts:
-                counts["paragraphs_removed"] += len(cuts)
-                record["paragraphs_removed"] = [{k: v for k, v in c.items() if k != "row"} for c in cuts]
+            counts[record["status"]] += 1
+            counts["paragraphs_removed"] += len(fate.cuts)
+            counts["boilerplate_lines_removed"] += info.removed_lines
             record["boilerplate_lines_removed"] = info.removed_lines
             if info.removed_by_rule:
                 record["boilerplate_by_rule"] = dict(sorted(info.removed_by_rule.items()))
@@ -232,7 +316,7 @@ def _write(
     settings = {**scan.as_dict(), "paragraph_dedup": options.paragraph_dedup, "output_format": options.output_format}
     folder.write(SUMMARY, json.dumps({"summary": asdict(summary), "options": settings}, indent=2) + "\n")
     folder.write(MARKER, "written by dedup run; see manifest.jsonl\n")
-    return summary
+    return summary, kept
 
 
 def _line(record: dict[str, Any]) -> str:

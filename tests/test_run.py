@@ -291,3 +291,32 @@ def test_a_run_over_its_own_output_changes_nothing(tmp_path_factory, docs):
     texts1 = {k: v for k, v in _tree(base / "out1").items() if k.endswith(".txt")}
     texts2 = {k: v for k, v in _tree(base / "out2").items() if k.endswith(".txt")}
     assert texts1 == texts2
+
+
+def test_daily_batches_against_an_index(corpus_dir, tmp_path):
+    from dedup.index import Index
+
+    day1, day2 = tmp_path / "day1", tmp_path / "day2"
+    day1.mkdir()
+    day2.mkdir()
+    for p in sorted(corpus_dir.glob("00[0-3]*.txt")):
+        shutil.copy(p, day1)
+    shutil.copy(corpus_dir / "004_95bc31070ec5e5b3.txt", day2)
+    shutil.copy(corpus_dir / "001_ff58ae107db7a909.txt", day2 / "again_001.txt")
+    runner = CliRunner()
+    idx = tmp_path / "news.idx"
+    res = runner.invoke(main, ["run", str(day1), "-o", str(tmp_path / "out1"), "--index", str(idx), "--jobs", "1"])
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(main, ["run", str(day2), "-o", str(tmp_path / "out2"), "--index", str(idx), "--jobs", "1"])
+    assert res.exit_code == 0, res.output
+    manifest = {r["id"]: r for r in _manifest(tmp_path / "out2")}
+    again = manifest["again_001.txt"]
+    assert again["status"] == "duplicate" and again["in_index"] and again["duplicate_of"] == "001_ff58ae107db7a909.txt"
+    cuts = manifest["004_95bc31070ec5e5b3.txt"]["paragraphs_removed"]
+    assert [(c["line"], c["duplicate_of"]["id"][:3], c["duplicate_of"]["line"], c["duplicate_of"]["in_index"])
+            for c in cuts] == [(11, "003", 17, True), (12, "003", 19, True), (14, "003", 21, True)]  # fmt: skip
+    assert sorted(p.name for p in (tmp_path / "out2").glob("*.txt")) == ["004_95bc31070ec5e5b3.txt"]
+    with Index(idx) as index:
+        assert len(index) == 5 and "004_95bc31070ec5e5b3.txt" in index and "again_001.txt" not in index
+    res = runner.invoke(main, ["run", "-", "-o", str(tmp_path / "out3"), "--index", str(idx)], input="some text")
+    assert res.exit_code == 2 and "not with - (stdin)" in res.output

@@ -1,0 +1,104 @@
+"""What the command-line adapters share: the progress line, logging, and turning library
+errors into messages and exit codes. Only the CLI modules use it; the library never prints.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import signal
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from .engine import Failure
+from .errors import ConfigError, DedupError, OptionsError, OutputError, PathError
+
+__all__ = [
+    "EXIT_INTERRUPTED",
+    "EXIT_PARTIAL",
+    "Progress",
+    "library_errors",
+    "plural",
+    "report_failure",
+    "setup_logging",
+]
+
+EXIT_PARTIAL = 3
+EXIT_INTERRUPTED = 130
+
+
+class Progress:
+    """A one-line progress display on stderr, shown only for runs longer than a moment."""
+
+    DELAY = 2.0
+    LABELS = {"learn": "learning boilerplate", "sign": "signing", "clean": "cleaning", "add": "adding",
+              "query": "querying"}  # fmt: skip
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self.start = time.monotonic()
+        self.shown = False
+        self.last = 0.0
+
+    def __call__(self, stage: str, count: int) -> None:
+        now = time.monotonic()
+        if not self.enabled or now - self.start < self.DELAY or now - self.last < 0.2:
+            return
+        self.last = now
+        rate = count / (now - self.start)
+        click.echo(f"\r{self.LABELS.get(stage, stage)}: {count:,} documents ({rate:,.0f}/s)   ", err=True, nl=False)
+        self.shown = True
+
+    def done(self) -> None:
+        if self.shown:
+            click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
+
+
+def setup_logging(verbose: int, quiet: bool) -> None:
+    level = logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
+    logging.basicConfig(level=level, format="dedup: %(message)s", stream=sys.stderr)
+
+
+def report_failure(failure: Failure) -> None:
+    """One line on stderr naming the input (and line) and what is wrong with it."""
+    where = f"{failure.path}:{failure.line}" if failure.line else failure.path
+    click.echo(f"dedup: {where}: {failure.error}", err=True)
+
+
+def plural(n: int, word: str) -> str:
+    """>>> plural(1, "file"), plural(2, "file")
+    ('1 file', '2 files')
+    """
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def library_errors(interrupted: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Turn library errors into exit codes: usage errors 2, others 1; SIGTERM and Ctrl-C
+    130, after saying ``interrupted`` (what was left behind)."""
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(command)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            def terminate(signum: int, frame: Any) -> None:
+                raise KeyboardInterrupt
+
+            previous = signal.signal(signal.SIGTERM, terminate)
+            try:
+                return command(*args, **kwargs)
+            except (PathError, ConfigError, OptionsError, OutputError) as exc:
+                raise click.UsageError(str(exc)) from None
+            except DedupError as exc:
+                raise click.ClickException(str(exc)) from None
+            except KeyboardInterrupt:
+                click.echo(f"dedup: interrupted; {interrupted}", err=True)
+                sys.exit(EXIT_INTERRUPTED)
+            finally:
+                signal.signal(signal.SIGTERM, previous)
+
+        return wrapper
+
+    return decorate
