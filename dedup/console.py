@@ -70,7 +70,9 @@ def report_failure(failure: Failure) -> None:
 
 
 def plural(n: int, word: str) -> str:
-    """>>> plural(1, "file"), plural(2, "file")
+    """A count and a noun, plural unless the count is one.
+
+    >>> plural(1, "file"), plural(2, "file")
     ('1 file', '2 files')
     """
     return f"{n:,} {word}{'' if n == 1 else 's'}"
