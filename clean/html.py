@@ -6,8 +6,8 @@ import bisect
 import dataclasses
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from .lines import normalise
 from .options import CleanOptions
@@ -23,6 +23,7 @@ _TOKEN = re.compile(r"\w+")
 # Between two words of a text line, the HTML may hold spaces, punctuation, entities, tags.
 _GAP = r"(?:[^\w<]|<[^>]*>)+"  # one character or one tag per step: no nested repetition
 _LOCATE_WORDS = 6
+_LOCATE_CHARS = 400
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,8 @@ class _Locator:
     def __call__(self, line: int) -> int:
         if line in self._cache:
             return self._cache[line]
-        words = _TOKEN.findall(self._lines[line - 1]) if 0 < line <= len(self._lines) else []
+        # the first words locate the line (a prefix of it is enough, however long it is)
+        words = _TOKEN.findall(self._lines[line - 1][:_LOCATE_CHARS]) if 0 < line <= len(self._lines) else []
         found = 0
         if words:
             pattern = re.compile(_GAP.join(re.escape(w) for w in words[:_LOCATE_WORDS]))

@@ -10,13 +10,18 @@ import hashlib
 import re
 
 __all__ = [
+    "HUGE_LINE_CHARS",
     "TERMINAL",
     "EN_MIN_SHARE",
     "english_share",
+    "english_words",
     "is_english",
-    "line_hash",
     "normalise",
     "normalise_lines",
+    "key",
+    "key_hash",
+    "line_keys",
+    "segments",
     "word_count",
 ]
 
@@ -51,11 +56,62 @@ def _fold_table() -> bytes:
     return bytes(table)
 
 
-# Lower-cased text is encoded to UTF-8 and every ASCII byte that is not a letter or digit
-# becomes a space in one C-level pass (str.translate and re.sub cost 3-4 times more per
-# character); common non-ASCII punctuation is replaced first.
+# Text is encoded to UTF-8 once; ASCII letters are lower-cased and the common non-ASCII
+# punctuation (_FANCY, caseless) becomes spaces on the bytes, and every ASCII byte that is
+# not a letter or digit becomes a space (or is deleted, for matching keys) in one C-level
+# translate. str.lower costs about 60 instructions a character on text that is not pure
+# ASCII (curly quotes are enough), the bytes path a few; only lines with other non-ASCII
+# characters (accents, other scripts) are lower-cased as text, line by line. Lone
+# surrogates (undecodable bytes kept by the reader) pass through as themselves.
 _FOLD = _fold_table()
+# The matching key drops what the fold turns into spaces: every ASCII byte that is not a
+# letter or digit (except the newline), and the non-ASCII characters str.split takes for
+# spaces.
+_DELETE = bytes(c for c in range(128) if chr(c) != "\n" and not chr(c).isalnum())
+_UNICODE_SPACE = re.compile("[\x85\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 _FANCY = "\u2018\u2019\u201a\u201b\u201c\u201d\u201e\u00ab\u00bb\u2013\u2014\u2015\u2026\u00b7\u2022\u00a0\u2039\u203a\u00a9\u00ae\u2122"
+
+
+def _lowered(text: str, low_lines: bool) -> tuple[list[str] | None, list[bytes]]:
+    """Per ``text.split("\n")`` line: the line as ``str.lower`` gives it (if
+    ``low_lines``), and the line lower-cased with the common punctuation as spaces, in
+    UTF-8."""
+    if text.isascii():
+        low = text.encode("ascii").lower()
+        return (low.decode("ascii").split("\n") if low_lines else None), low.split(b"\n")
+    spaced = text
+    for ch in _FANCY:
+        if ch in spaced:
+            spaced = spaced.replace(ch, " ")
+    data = spaced.encode("utf-8", "surrogatepass")
+    lines = data.lower().split(b"\n")
+    lows = None
+    if low_lines:
+        lows = text.encode("utf-8", "surrogatepass").lower().decode("utf-8", "surrogatepass").split("\n")
+    if not data.isascii():
+        raw = text.split("\n")
+        for k, line in enumerate(lines):
+            if not line.isascii():
+                low = raw[k].lower()
+                if lows is not None:
+                    lows[k] = low
+                for ch in _FANCY:
+                    if ch in low:
+                        low = low.replace(ch, " ")
+                lines[k] = low.encode("utf-8", "surrogatepass")
+    return lows, lines
+
+
+def lower_and_normalise(text: str) -> tuple[list[str], list[list[str]]]:
+    r"""Every ``text.split("\n")`` line lower-cased (exactly as ``str.lower``), and its
+    words for matching (see :func:`normalise_lines`).
+
+    >>> lower_and_normalise("HELLO, World!\nBYE")
+    (['hello, world!', 'bye'], [['hello', 'world'], ['bye']])
+    """
+    lows, lines = _lowered(text, True)
+    folded = b"\n".join(lines).translate(_FOLD).decode("utf-8", "surrogatepass").split("\n")
+    return lows, [line.split() for line in folded]  # type: ignore[return-value]
 
 
 def normalise_lines(text: str) -> list[list[str]]:
@@ -67,12 +123,85 @@ def normalise_lines(text: str) -> list[list[str]]:
     >>> normalise_lines("  \u201cHello,\u201d she said \u2014 it's   OK!\n\nBye")
     [['hello', 'she', 'said', 'it', 's', 'ok'], [], ['bye']]
     """
-    low = text.lower()
-    if not low.isascii():
-        for ch in _FANCY:
-            if ch in low:
-                low = low.replace(ch, " ")
-    return [line.split() for line in low.encode("utf-8").translate(_FOLD).decode("utf-8").split("\n")]
+    return lower_and_normalise(text)[1]
+
+
+def line_keys(text: str) -> list[bytes]:
+    r"""The matching key of every ``text.split("\n")`` line: its normalised words joined
+    without separators, in UTF-8 (so ``key(words)`` of the words ``normalise_lines`` gives).
+    Punctuation and spaces are deleted in one C-level pass, with no split of each line.
+
+    >>> line_keys("  \u201cHello,\u201d she said \u2014 it's   OK!\n\nBye")
+    [b'helloshesaiditsok', b'', b'bye']
+    """
+    _, lines = _lowered(text, False)
+    keys = b"\n".join(lines).translate(None, _DELETE).split(b"\n")
+    for k, line in enumerate(keys):
+        if not line.isascii():
+            decoded = line.decode("utf-8", "surrogatepass")
+            if _UNICODE_SPACE.search(decoded):
+                keys[k] = _UNICODE_SPACE.sub("", decoded).encode("utf-8", "surrogatepass")
+    return keys
+
+
+def key(words: list[str]) -> bytes:
+    """The matching key of a line from its normalised words (see :func:`line_keys`).
+
+    >>> key(["hello", "world"])
+    b'helloworld'
+    """
+    return "".join(words).encode("utf-8", "surrogatepass")
+
+
+def key_hash(key: bytes) -> int:
+    """Stable 64-bit hash of a line's matching key (the same in every process and run).
+
+    >>> key_hash(b"helloworld") == key_hash(key(["hello", "world"]))
+    True
+    """
+    return int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "little")
+
+
+# A line longer than this cannot be navigation, a prompt or any other page chrome (the longest
+# legal notices run to a few thousand characters): it is content, and the cleaner neither
+# normalises nor matches it, so that a 100 MB one-line file costs a scan for newlines only.
+HUGE_LINE_CHARS = 100_000
+
+
+def segments(text: str, limit: int = HUGE_LINE_CHARS) -> list[tuple[int, int, int, bool]]:
+    r"""Split ``text`` into runs of ordinary lines and lines longer than ``limit``
+    characters: (first line index, start, end, huge) with ``text[start:end]`` the run
+    (without the newline that ends it). Costs a scan for newlines, no copy.
+
+    >>> segments("ab\ncd\n" + "x" * 12 + "\nef", limit=10)
+    [(0, 0, 5, False), (2, 6, 18, True), (3, 19, 21, False)]
+    >>> segments("short text")
+    [(0, 0, 10, False)]
+    """
+    n = len(text)
+    if n <= limit:
+        return [(0, 0, n, False)]
+    out: list[tuple[int, int, int, bool]] = []
+    line = run_line = 0  # index of the line at ``pos``, and of the first line of the run
+    run = pos = 0
+    while n - pos > limit:
+        j = text.rfind("\n", pos, pos + limit + 1)
+        if j >= 0:  # every line that ends in this window is short
+            line += text.count("\n", pos, j + 1)
+            pos = j + 1
+            continue
+        end = text.find("\n", pos)
+        end = n if end < 0 else end
+        if pos > run:
+            out.append((run_line, run, pos - 1, False))
+        out.append((line, pos, end, True))
+        if end == n:
+            return out
+        pos = run = end + 1
+        line += 1
+        run_line = line
+    out.append((run_line, run, n, False))
+    return out
 
 
 def normalise(line: str) -> str:
@@ -84,15 +213,6 @@ def normalise(line: str) -> str:
     return " ".join(normalise_lines(line.replace("\n", " "))[0])
 
 
-def line_hash(normalised: str) -> int:
-    """Stable 64-bit hash of a normalised line (the same in every process and run).
-
-    >>> line_hash("hello world") == line_hash("hello world")
-    True
-    """
-    return int.from_bytes(hashlib.blake2b(normalised.encode("utf-8"), digest_size=8).digest(), "little")
-
-
 def word_count(line: str) -> int:
     """Number of word tokens (runs of letters/digits) in a line.
 
@@ -100,6 +220,15 @@ def word_count(line: str) -> int:
     6
     """
     return len(_WORD.findall(line))
+
+
+def english_words(words: list[str]) -> int:
+    """How many of the normalised words are English function words.
+
+    >>> english_words("the cat sat on the mat".split())
+    3
+    """
+    return sum(map(_EN_FUNCTION.__contains__, words))
 
 
 def english_share(words: list[str]) -> float:

@@ -23,11 +23,20 @@ from __future__ import annotations
 
 import re
 
-from .lines import EN_MIN_SHARE, ends_sentence, english_share, line_hash, normalise_lines
+from .lines import (
+    EN_MIN_SHARE,
+    ends_sentence,
+    english_words,
+    key,
+    key_hash,
+    lower_and_normalise,
+    normalise_lines,
+    segments,
+)
 from .options import CleanOptions
 from .result import CleanResult, Removal
-from .rules import CompiledRules, compile_rules
-from .stats import GLOBAL_MAX_WORDS, CorpusStats
+from .rules import LINE, TRIM_END, TRIM_START, Compiled, CompiledRules, compile_rules
+from .stats import GLOBAL_MAX_WORDS, MIN_KEY_BYTES, CorpusStats
 
 __all__ = ["clean_text"]
 
@@ -49,8 +58,18 @@ _SOFT_WALL = 1500.0
 # little, so that a caption between two paragraphs does not cut the article in two.
 _INLINE_COST = 5.0
 _INLINE = frozenset(
-    {"image-credit", "dateline", "byline", "advert", "repeated-line", "read-time", "audio-notice",
-     "counter", "separator", "trim-residue"}
+    {
+        "image-credit",
+        "dateline",
+        "byline",
+        "advert",
+        "repeated-line",
+        "read-time",
+        "audio-notice",
+        "counter",
+        "separator",
+        "trim-residue",
+    }
 )
 # A line this long with no closing punctuation still counts (half its length) as text,
 # unless it ends mid-sentence in a lower-case word (a cut-off teaser).
@@ -62,6 +81,9 @@ _COMMENT_AFTER_CHARS = 400
 # Corpus-repeated sentences are content, not chrome, when they make up more than this share
 # of a document's sentence text (the document is a copy of another).
 _COPY_SHARE = 0.5
+# Words of text (sentences, long lines) not known to corpus statistics that make a document
+# more than a copy: a short story of its own (a brief is two or three sentences).
+_OWN_TEXT_WORDS = 20
 # A non-sentence of at most this many words beside a photo credit is the photo's caption.
 _CAPTION_WORDS = 25
 # The headline is looked for among this many non-blank lines above the body.
@@ -92,40 +114,102 @@ class _Doc:
         "trims",
         "words",
         "nonblank",
-        "norm",
         "tokens",
-        "hash_norm",
+        "read_tokens",
         "common",
         "outside",
+        "known",
         "wrapped",
+        "low",
+        "low_text",
+        "sentence",
+        "english",
+        "huge",
     )
 
-    def __init__(self, text: str) -> None:
-        self.raw = text.split("\n")
-        self.text = [r.strip() for r in self.raw]
-        self.verdict: list[str | None] = [None] * len(self.raw)
+    def __init__(
+        self, raw: list[str], text: list[str], low: list[str], tokens: list[list[str]], nonblank: list[int]
+    ) -> None:
+        self.raw = raw
+        self.text = text
+        self.low = low  # the lines lower-cased
+        self.low_text = ""  # the whole text lower-cased, when known
+        self.tokens = tokens  # matching form: lower-cased words, punctuation gone
+        self.words = [len(t) for t in tokens]
+        self.nonblank = nonblank
+        # corpus statistics know the line as it was, before any trim
+        self.read_tokens = list(tokens)
+        self.verdict: list[str | None] = [None] * len(raw)
         self.trims: list[tuple[int, str, str]] = []
         self.common: set[int] = set()
         self.outside: set[int] = set()
+        self.known: set[int] = set()  # lines corpus statistics know (group or corpus-wide)
         self.wrapped: dict[int, bool] = {}
-        self.nonblank = [i for i, t in enumerate(self.text) if t]
-        self.tokens = normalise_lines(text)
-        self.norm = [" ".join(t) if t else "" for t in self.tokens]
-        self.words = [len(t) for t in self.tokens]
-        # corpus statistics hash the line as it was, before any trim
-        self.hash_norm = list(self.norm)
+        self.sentence: list[bool] | None = None  # _sentence_like of every line, once final
+        self.english: dict[int, int] = {}  # English function words per line, once counted
+        self.huge: dict[int, int] = {}  # lines of more than HUGE_LINE_CHARS: content, never matched
 
-    def lines(self, kept_only: bool = False) -> list[tuple[int, list[str], str]]:
-        """(index, words, normalised line) of the non-blank lines (the kept ones if asked)."""
-        return [
-            (i, self.tokens[i], self.norm[i]) for i in self.nonblank if not kept_only or self.verdict[i] == KEPT
-        ]
+    @classmethod
+    def read(cls, text: str) -> _Doc:
+        parts = segments(text)
+        if len(parts) == 1 and not parts[0][3]:
+            raw = text.split("\n")
+            stripped = [r.strip() for r in raw]
+            lows, tokens = lower_and_normalise(text)
+            # lower-casing never adds or removes spaces: the stripped lines match
+            doc = cls(raw, stripped, [r.strip() for r in lows], tokens, [i for i, t in enumerate(stripped) if t])
+            doc.low_text = "\n".join(lows)
+            return doc
+        # Huge lines are taken as they are (one slice each, no lower-casing or matching).
+        raw, stripped, low_lines, tokens, lows = [], [], [], [], []
+        huge: dict[int, int] = {}
+        for first, start, end, is_huge in parts:
+            part = text[start:end]
+            if is_huge:
+                raw.append(part)
+                stripped.append(part.strip())
+                low_lines.append("")
+                tokens.append([])
+                huge[first] = text.count(" ", start, end) + 1  # about its words
+                continue
+            lines = part.split("\n")
+            part_lows, part_tokens = lower_and_normalise(part)
+            raw.extend(lines)
+            stripped.extend(r.strip() for r in lines)
+            low_lines.extend(r.strip() for r in part_lows)
+            tokens.extend(part_tokens)
+            lows.extend(part_lows)
+        doc = cls(raw, stripped, low_lines, tokens, [i for i, t in enumerate(stripped) if t])
+        doc.low_text = "\n".join(lows)
+        doc.huge = huge
+        for i, words in huge.items():
+            doc.words[i] = words
+            if stripped[i]:
+                doc.verdict[i] = KEPT
+        return doc
+
+    def fresh(self) -> _Doc:
+        """The document as read, with no verdicts and no trims (for a second pass)."""
+        text, low, tokens = list(self.text), list(self.low), list(self.tokens)
+        for i, _, _ in self.trims:
+            text[i] = self.raw[i].strip()
+            low[i] = text[i].lower()
+            tokens[i] = self.read_tokens[i]
+        doc = _Doc(self.raw, text, low, tokens, self.nonblank)
+        doc.low_text = self.low_text
+        doc.huge = self.huge
+        for i, words in self.huge.items():
+            doc.words[i] = words
+            if text[i]:
+                doc.verdict[i] = KEPT
+        return doc
 
     def set_text(self, i: int, s: str) -> None:
         """Replace line ``i`` after a trim, and measure it again."""
         self.text[i] = s
+        self.low[i] = s.lower()
+        self.english.pop(i, None)
         self.tokens[i] = normalise_lines(s)[0]
-        self.norm[i] = " ".join(self.tokens[i])
         self.words[i] = len(self.tokens[i])
 
 
@@ -140,9 +224,9 @@ def clean_text(
     ``stats`` (from a corpus pass) lets lines recurring across the documents of ``group``
     be removed too. The kept text preserves blank-line paragraph structure.
     """
-    doc = _Doc(text)
+    doc = _Doc.read(text)
     sample: list[int] = []
-    english = options.english if options.english is not None else _is_english(doc.lines(), sample)
+    english = options.english if options.english is not None else _is_english(doc, False, sample)
     flags = _clean(doc, options, stats, group, english)
     trimmed = {i for i, _, _ in doc.trims}
     if options.english is None and not all(doc.verdict[i] == KEPT and i not in trimmed for i in sample):
@@ -151,11 +235,11 @@ def clean_text(
         # itself: cleaning the output again then takes the same decisions (idempotence).
         # (When every line the language was judged on is kept as it was, the answer is
         # the same.)
-        kept = _is_english(doc.lines(kept_only=True))
+        kept = _is_english(doc, True)
         if kept != english:
-            doc2 = _Doc(text)
+            doc2 = doc.fresh()
             flags2 = _clean(doc2, options, stats, group, kept)
-            if _is_english(doc2.lines(kept_only=True)) == kept:
+            if _is_english(doc2, True) == kept:
                 doc, flags = doc2, flags2
     return _result(doc, flags)
 
@@ -174,6 +258,7 @@ def _clean(
     _mark_bylines(doc)
     _mark_corpus_repeats(doc, stats, group)
     _find_wrapped(doc)
+    _sentences(doc)
     walls = _apply_sections(doc, sections)
     repeats = _mark_repeats(doc)
     if options.segment:
@@ -185,7 +270,7 @@ def _clean(
     for i in doc.nonblank:
         if doc.verdict[i] is None:
             doc.verdict[i] = KEPT
-    if _kept_chars(doc) < options.fallback_fraction * max(1, sum(len(doc.text[i]) for i in doc.nonblank)):
+    if _kept_chars(doc) < options.fallback_fraction * max(1, sum(map(len, doc.text))):
         if _keep_best_block(doc):
             flags.append("kept-best-block")
     if not english:
@@ -193,28 +278,37 @@ def _clean(
     return tuple(flags)
 
 
-def _is_english(lines: list[tuple[int, list[str], str]], sample: list[int] | None = None) -> bool:
-    """Language test on distinct longer lines, given as (index, words, normalised line)
-    (menus would drown an English page; lines printed twice would count twice); all lines
-    if there are none. The indices of the lines judged go to ``sample``."""
-    words: list[str] = []
-    seen: set[str] = set()
+def _is_english(doc: _Doc, kept_only: bool, sample: list[int] | None = None) -> bool:
+    """Language test on the document's distinct longer lines (the kept ones if asked): menus
+    would drown an English page, lines printed twice would count twice; all lines if there
+    are none. The indices of the lines judged go to ``sample``."""
+    tokens, verdict, counts = doc.tokens, doc.verdict, doc.english
+    total = hits = 0
+    seen: set[tuple[str, ...]] = set()
     used: list[int] = []
-    for i, tokens, norm in lines:
-        if len(tokens) >= _LANG_MIN_WORDS and norm not in seen:
-            seen.add(norm)
+    for i in doc.nonblank:
+        if kept_only and verdict[i] != KEPT:
+            continue
+        words = tokens[i]
+        if len(words) >= _LANG_MIN_WORDS and (line := tuple(words)) not in seen:
+            seen.add(line)
             used.append(i)
-            words.extend(tokens)
-            if len(words) >= _LANG_SAMPLE_WORDS:
+            total += len(words)
+            count = counts.get(i)
+            if count is None:
+                count = counts[i] = english_words(words)
+            hits += count
+            if total >= _LANG_SAMPLE_WORDS:
                 break
-    if not words:
-        used = [i for i, _, _ in lines]
-        words = [w for _, tokens, _ in lines for w in tokens][:_LANG_SAMPLE_WORDS]
+    if not total:
+        used = [i for i in doc.nonblank if not kept_only or verdict[i] == KEPT]
+        sample_words = [w for i in used for w in tokens[i]][:_LANG_SAMPLE_WORDS]
+        total, hits = len(sample_words), english_words(sample_words)
     if sample is not None:
         sample.extend(used)
-    if len(words) < _LANG_MIN_SAMPLE:
+    if total < _LANG_MIN_SAMPLE:
         return True  # too little text to tell; the English rules can do little harm here
-    return english_share(words) >= EN_MIN_SHARE
+    return hits / total >= EN_MIN_SHARE
 
 
 # -- 1-2. trims and rules ----------------------------------------------------------------------
@@ -223,60 +317,67 @@ def _is_english(lines: list[tuple[int, list[str], str]], sample: list[int] | Non
 def _apply_rules(doc: _Doc, rules: CompiledRules) -> list[tuple[int, str]]:
     """Cut residue glued to lines (a leading date or section label, a trailing credit),
     then give rule verdicts; return the section headers (index, rule id) in order."""
-    ts, te, line, contains = rules.trim_start, rules.trim_end, rules.line, rules.contains
+    longest, free_limit = rules.max_words, rules.free_limit
+    text, lows, tokens, words, verdict = doc.text, doc.low, doc.tokens, doc.words, doc.verdict
     sections: list[tuple[int, str]] = []
+    strings = rules.has_strings(doc.low_text)
+    huge = doc.huge
     for i in doc.nonblank:
-        s = doc.text[i]
-        low = s.lower()
-        words = doc.words[i]
-        screen = rules.screen(doc.tokens[i], low)
-        if not screen.words and not screen.symbols and words > rules.free_limit:
+        w = words[i]
+        if w > longest or (huge and i in huge):
+            continue  # longer than any rule allows
+        s = text[i]
+        low = lows[i]
+        found = rules.candidates(w, tokens[i], s, low, strings)
+        if not found and w > free_limit:
             continue  # a long line with no keyword of any rule: no rule can match it
-        if ts is not None:
-            for rule in ts.candidates("match", words, s, low, screen):
-                m = rule.run("match", s, low)
-                if m and m.end() < len(s):
-                    doc.trims.append((i, rule.id, s[: m.end()]))
-                    s = s[m.end() :].lstrip()
-                    break
-        if te is not None:
-            for rule in te.candidates("search", words, s, s.lower(), screen):
-                m = rule.run("search", s, s.lower()) if words <= rule.max_words else None
-                if not m:
-                    continue
-                head = s[: m.start()].rstrip(" ,;|-–—")
-                if head and len(head.split()) <= _CAPTION_WORDS and not ends_sentence(head):
-                    # A short non-sentence with a credit glued on is an image caption.
-                    doc.verdict[i] = rule.id
-                elif head:
-                    doc.trims.append((i, rule.id, s[len(head) :]))
-                    s = head
-                break
-        if s is not doc.text[i]:
-            doc.set_text(i, s)
-            low = s.lower()
-            words = doc.words[i]
-            screen = rules.screen(doc.tokens[i], low)
-        if doc.verdict[i] is not None:
-            continue
-        if not any(c.isalnum() or c == "_" for c in s):
-            doc.verdict[i] = "separator"
-            continue
-        if line is not None:
-            for rule in line.candidates("fullmatch", words, s, low, screen):
-                if words <= rule.max_words and rule.run("fullmatch", s, low):
-                    doc.verdict[i] = rule.id
-                    if rule.section:
-                        sections.append((i, rule.id))
-                    break
-            if doc.verdict[i] is not None:
+        if found and found[0].kind <= TRIM_END:
+            s = _trim(doc, i, s, low, found)
+            if s is not text[i]:
+                doc.set_text(i, s)
+                low = lows[i]
+                found = rules.candidates(words[i], tokens[i], s, low, strings)
+            if verdict[i] is not None:
                 continue
-        if contains is not None:
-            for rule in contains.candidates("search", words, s, low, screen):
-                if words <= rule.max_words and rule.run("search", s, low):
-                    doc.verdict[i] = rule.id
-                    break
+        if not any(c.isalnum() or c == "_" for c in s):
+            verdict[i] = "separator"
+            continue
+        for rule in found:
+            if rule.kind >= LINE and rule.run(s, low):
+                verdict[i] = rule.id
+                if rule.section:
+                    sections.append((i, rule.id))
+                break
     return sections
+
+
+def _trim(doc: _Doc, i: int, s: str, low: str, found: list[Compiled]) -> str:
+    """Apply the first trim-start and the first trim-end rule that match line ``i``; return
+    what is left of it (``s`` itself if nothing was cut). A short non-sentence with a photo
+    credit glued on is a caption: its verdict is the credit's rule."""
+    start = True
+    for rule in found:
+        if rule.kind == TRIM_START and start:
+            m = rule.run(s, low)
+            if m and m.end() < len(s):
+                doc.trims.append((i, rule.id, s[: m.end()]))
+                s = s[m.end() :].lstrip()
+                low = s.lower()
+                start = False
+        elif rule.kind == TRIM_END:
+            m = rule.run(s, low)
+            if not m:
+                continue
+            head = s[: m.start()].rstrip(" ,;|-–—")
+            if head and len(head.split()) <= _CAPTION_WORDS and not ends_sentence(head):
+                doc.verdict[i] = rule.id
+            elif head:
+                doc.trims.append((i, rule.id, s[len(head) :]))
+                s = head
+            break
+        elif rule.kind > TRIM_END:
+            break
+    return s
 
 
 # -- 3. repeats -------------------------------------------------------------------------------
@@ -287,35 +388,49 @@ def _mark_corpus_repeats(doc: _Doc, stats: CorpusStats | None, group: str | None
     if stats is None:
         return
     corpus: list[int] = []
+    widespread: set[int] = set()
     for i in doc.nonblank:
-        if doc.verdict[i] is None and len(doc.norm[i]) >= 3:
-            kind = stats.is_repeated(line_hash(doc.hash_norm[i]), group)
-            if kind == "group":
-                corpus.append(i)
-            elif kind == "global" and doc.words[i] <= GLOBAL_MAX_WORDS:
-                # Common across sites: chrome of many sites, or a stock heading such as
-                # "Conclusion". It weighs against the line in the body search only.
-                doc.common.add(i)
-    _mark_corpus(doc, corpus)
+        line_key = key(doc.read_tokens[i])
+        if len(line_key) < MIN_KEY_BYTES:
+            continue
+        h = key_hash(line_key)
+        kind = stats.is_repeated(h, group)
+        if kind is None:
+            continue
+        doc.known.add(i)
+        if doc.verdict[i] is not None:
+            continue
+        if kind == "group":
+            corpus.append(i)
+            if stats.is_widespread(h, group):
+                widespread.add(i)
+        elif doc.words[i] <= GLOBAL_MAX_WORDS:
+            # Common across sites: chrome of many sites, or a stock heading such as
+            # "Conclusion". It weighs against the line in the body search only.
+            doc.common.add(i)
+    _mark_corpus(doc, corpus, widespread)
 
 
 def _mark_repeats(doc: _Doc) -> dict[int, int]:
     """Drop a line equal to one of the previous lines still in play (a caption or headline
     printed twice); lines already removed do not count as in between, so cleaning the
     output again finds nothing more to drop. Returns {repeat: first copy}."""
-    recent: list[int] = []
+    recent: list[tuple[list[str], int]] = []
     repeats: dict[int, int] = {}
+    verdict, tokens, words = doc.verdict, doc.tokens, doc.words
     for i in doc.nonblank:
-        if doc.verdict[i] is not None:
+        if verdict[i] is not None:
             continue
-        norm = doc.norm[i]
-        if doc.words[i] >= 3:
-            j = next((j for j in recent if doc.norm[j] == norm), None)
-            if j is not None:
-                doc.verdict[i] = "repeated-line"
-                repeats[i] = j
+        norm = tokens[i]
+        if words[i] >= 3 and norm:
+            for seen, j in recent:
+                if seen == norm:
+                    verdict[i] = "repeated-line"
+                    repeats[i] = j
+                    break
+            if i in repeats:
                 continue
-        recent.append(i)
+        recent.append((norm, i))
         if len(recent) > _REPEAT_WINDOW:
             del recent[0]
     return repeats
@@ -337,14 +452,28 @@ def _restore_repeats(doc: _Doc, repeats: dict[int, int]) -> None:
 _OUTSIDE = frozenset({"before-article", "after-article", "nav", "related-list"})
 
 
-def _mark_corpus(doc: _Doc, corpus: list[int]) -> None:
+def _mark_corpus(doc: _Doc, corpus: list[int], widespread: set[int]) -> None:
+    """Remove the corpus-repeated lines, unless the document is a copy of another page of
+    its group: then its repeated sentences are its text. Site-wide lines (in half of the
+    group's pages or more) are chrome even then; they only count as a copy's text when they
+    are all the document has (no text of its own, no copied sentence that is not
+    site-wide). Otherwise a short story in heavy chrome would lose to the chrome."""
     if not corpus:
         return
+    repeated = set(corpus)
+    own = sum(
+        doc.words[i]
+        for i in doc.nonblank
+        if i not in repeated and i not in doc.common and doc.verdict[i] is None and _text_like(doc, i)
+    )
+    keepable = repeated - widespread
+    if own < _OWN_TEXT_WORDS and not any(_sentence_like(doc, i) for i in keepable):
+        keepable = repeated  # every page of the group is this page: its text is all there is
     sentence_chars = sum(len(doc.text[i]) for i in doc.nonblank if _sentence_like(doc, i))
-    repeated_chars = sum(len(doc.text[i]) for i in corpus if _sentence_like(doc, i))
+    repeated_chars = sum(len(doc.text[i]) for i in keepable if _sentence_like(doc, i))
     copy = repeated_chars > _COPY_SHARE * sentence_chars
     for i in corpus:
-        if copy and _sentence_like(doc, i):
+        if copy and i in keepable and _sentence_like(doc, i):
             continue
         doc.verdict[i] = "repeated-in-corpus"
 
@@ -359,12 +488,29 @@ def _ellipsis(s: str) -> bool:
 def _sentence_like(doc: _Doc, i: int) -> bool:
     """Reads as running text: ends a sentence and has a few words (hard-wrapped lines of a
     paragraph count as their paragraph)."""
+    if doc.sentence is not None:
+        return doc.sentence[i]
+    if doc.huge and i in doc.huge:
+        return True
     if doc.wrapped and i in doc.wrapped:
         return doc.wrapped[i]
     s = doc.text[i]
     if not ends_sentence(s) or _ellipsis(s):
         return False
     return doc.words[i] >= 5 or (len(s) >= 20 and _CJK.search(s) is not None)
+
+
+def _sentences(doc: _Doc) -> list[bool]:
+    """``_sentence_like`` of every line, computed once when the lines are final (after
+    trims and the grouping of hard-wrapped lines)."""
+    if doc.sentence is None:
+        doc.sentence = [bool(t) and _sentence_like(doc, i) for i, t in enumerate(doc.text)]
+    return doc.sentence
+
+
+def _text_like(doc: _Doc, i: int) -> bool:
+    """A sentence, or a long line that is not a list of items (a paragraph, maybe cut off)."""
+    return _sentence_like(doc, i) or len(doc.text[i]) >= _LONG_CHARS
 
 
 def _find_wrapped(doc: _Doc) -> None:
@@ -414,6 +560,8 @@ def _truncated(s: str) -> bool:
 def _score(doc: _Doc, i: int) -> float:
     v = doc.verdict[i]
     if v is not None:
+        if i in doc.huge:
+            return float(len(doc.text[i]))
         return -_INLINE_COST if v in _INLINE else -_RULE_COST
     s = doc.text[i]
     if i in doc.common:
@@ -430,6 +578,7 @@ def _segment(doc: _Doc, walls: set[int], sections: list[tuple[int, str]]) -> Non
     idx = doc.nonblank
     if not idx:
         return
+    verdict, text, sentence = doc.verdict, doc.text, _sentences(doc)
     soft = {i for i, r in sections if r in _SOFT_WALLS}
     # Readers' comments start at the first comments header after some article text.
     comment_from = len(doc.raw)
@@ -439,8 +588,8 @@ def _segment(doc: _Doc, walls: set[int], sections: list[tuple[int, str]]) -> Non
         if i in comment_headers and seen_text >= _COMMENT_AFTER_CHARS:
             comment_from = i
             break
-        if doc.verdict[i] is None and _sentence_like(doc, i):
-            seen_text += len(doc.text[i])
+        if verdict[i] is None and sentence[i]:
+            seen_text += len(text[i])
     best = cur = 0.0
     best_span = (0, -1)
     start = 0
@@ -457,14 +606,14 @@ def _segment(doc: _Doc, walls: set[int], sections: list[tuple[int, str]]) -> Non
     a, b = best_span
     if b < a:
         for i in idx:
-            if doc.verdict[i] is None:
-                doc.verdict[i] = _outside_rule(doc, i, before=True)
+            if verdict[i] is None:
+                verdict[i] = _outside_rule(doc, i, before=True)
                 doc.outside.add(i)
         return
     first, last = idx[a], idx[b]
     for i in idx:
-        if doc.verdict[i] is None and (i < first or i > last):
-            doc.verdict[i] = _outside_rule(doc, i, before=i < first)
+        if verdict[i] is None and (i < first or i > last):
+            verdict[i] = _outside_rule(doc, i, before=i < first)
             doc.outside.add(i)
 
 
@@ -562,11 +711,11 @@ def _mark_captions(doc: _Doc) -> None:
         j = prev.get(i)
         if j is None or doc.verdict[j] is not None:
             continue
-        if i in credited and doc.verdict[i] is None and doc.norm[j] == doc.norm[i]:
+        if i in credited and doc.verdict[i] is None and doc.tokens[j] == doc.tokens[i]:
             doc.verdict[i] = doc.verdict[j] = "image-credit"
         elif doc.verdict[i] == "image-credit" and i not in credited:
             k = prev.get(j)
-            if k is not None and doc.verdict[k] is None and doc.norm[k] == doc.norm[j]:
+            if k is not None and doc.verdict[k] is None and doc.tokens[k] == doc.tokens[j]:
                 doc.verdict[k] = doc.verdict[j] = "image-credit"
             elif doc.words[j] <= _CAPTION_WORDS and not ends_sentence(doc.text[j]):
                 doc.verdict[j] = "image-credit"
@@ -586,7 +735,7 @@ def _keep_headline(doc: _Doc) -> None:
             continue
         if v in ("before-article", "nav") and _headline_like(doc, i):
             for j in above[:k]:
-                if doc.norm[j] == doc.norm[i] and doc.verdict[j] in ("before-article", "nav"):
+                if doc.tokens[j] == doc.tokens[i] and doc.verdict[j] in ("before-article", "nav"):
                     doc.verdict[i] = "repeated-line"
                     i = j
                     break
@@ -595,8 +744,19 @@ def _keep_headline(doc: _Doc) -> None:
 
 
 _METADATA = frozenset(
-    {"dateline", "byline", "read-time", "audio-notice", "image-credit", "repeated-line", "share-prompt",
-     "counter", "separator", "advert", "comment-form"}
+    {
+        "dateline",
+        "byline",
+        "read-time",
+        "audio-notice",
+        "image-credit",
+        "repeated-line",
+        "share-prompt",
+        "counter",
+        "separator",
+        "advert",
+        "comment-form",
+    }
 )
 
 
@@ -604,12 +764,14 @@ _METADATA = frozenset(
 
 
 def _kept_chars(doc: _Doc) -> int:
-    return sum(len(doc.text[i]) for i in doc.nonblank if doc.verdict[i] == KEPT)
+    return sum([len(t) for t, v in zip(doc.text, doc.verdict) if v == KEPT])
 
 
 def _keep_best_block(doc: _Doc) -> bool:
-    """Keep the blank-line-separated block with the most text: its lines that no rule
-    removed (only the body search did), or else its longest line. False if none."""
+    """Keep the blank-line-separated block with the most text among lines that only the
+    body search removed (no rule, and unknown to corpus statistics); if there are none, the
+    longest line unknown to corpus statistics. Lines the corpus knows are never picked: in
+    a site's short pages they are the same on every page. False if nothing can be kept."""
     blocks: list[list[int]] = []
     prev = -2
     for i in doc.nonblank:
@@ -617,12 +779,19 @@ def _keep_best_block(doc: _Doc) -> bool:
             blocks.append([])
         blocks[-1].append(i)
         prev = i
-    best = max(blocks, key=lambda b: sum(len(doc.text[i]) for i in b), default=None)
-    if not best or all(doc.verdict[i] == KEPT for i in best):
-        return False
-    keep = [i for i in best if i in doc.outside or doc.verdict[i] == KEPT]
+
+    def eligible(i: int) -> bool:
+        return (i in doc.outside or doc.verdict[i] == KEPT) and i not in doc.known
+
+    best = max(blocks, key=lambda b: sum(len(doc.text[i]) for i in b if eligible(i)), default=None)
+    keep = [i for i in best if eligible(i)] if best else []
     if not keep:
-        keep = [max(best, key=lambda i: len(doc.text[i]))]
+        unknown = [i for i in doc.nonblank if i not in doc.known]
+        if not unknown:
+            return False
+        keep = [max(unknown, key=lambda i: len(doc.text[i]))]
+    if all(doc.verdict[i] == KEPT for i in keep):
+        return False
     for i in keep:
         doc.verdict[i] = None
     _mark_repeats(doc)
@@ -636,9 +805,10 @@ def _result(doc: _Doc, flags: tuple[str, ...]) -> CleanResult:
     out: list[str] = []
     line_map: list[int] = []
     removed: list[Removal] = []
-    trims = {i: [] for i, _, _ in doc.trims}
+    trims: dict[int, list[tuple[str, str]]] = {}
     for i, rule, part in doc.trims:
-        trims[i].append((rule, part))
+        trims.setdefault(i, []).append((rule, part))
+    raw, text, verdict = doc.raw, doc.text, doc.verdict
     last_kept = -1
     dropped_since = False
     run: list[int] = []
@@ -646,25 +816,27 @@ def _result(doc: _Doc, flags: tuple[str, ...]) -> CleanResult:
 
     def flush() -> None:
         if run:
-            removed.append(Removal(run[0] + 1, run[-1] + 1, run_rule, "\n".join(doc.raw[j].strip() for j in run)))
+            removed.append(Removal(run[0] + 1, run[-1] + 1, run_rule, "\n".join([raw[j].strip() for j in run])))
             run.clear()
 
     for i in doc.nonblank:
-        v = doc.verdict[i]
+        v = verdict[i]
         if v == KEPT:
-            flush()
-            if last_kept >= 0:
-                blanks = [j for j in range(last_kept + 1, i) if not doc.text[j] and not doc.raw[j].strip()]
+            if run:
+                flush()
+            if last_kept >= 0 and i > last_kept + 1:
+                blanks = [j for j in range(last_kept + 1, i) if not text[j]]
                 if blanks:
                     if dropped_since:
                         blanks = blanks[:1]
                     for j in blanks:
                         out.append("")
                         line_map.append(j + 1)
-            out.append(doc.text[i])
+            out.append(text[i])
             line_map.append(i + 1)
-            for rule, part in trims.get(i, ()):
-                removed.append(Removal(i + 1, i + 1, rule, part))
+            if i in trims:
+                for rule, part in trims[i]:
+                    removed.append(Removal(i + 1, i + 1, rule, part))
             last_kept = i
             dropped_since = False
         else:
@@ -674,5 +846,6 @@ def _result(doc: _Doc, flags: tuple[str, ...]) -> CleanResult:
             run_rule = v or "unknown"
             run.append(i)
     flush()
-    removed.sort(key=lambda r: (r.first_line, r.last_line))
+    if trims:
+        removed.sort(key=lambda r: (r.first_line, r.last_line))
     return CleanResult("\n".join(out), tuple(line_map), tuple(removed), flags, {})

@@ -23,14 +23,13 @@ import clean as cleaner
 from . import __version__
 from .cleaning import CleanRunOptions, clean_documents
 from .config import find_config, load_config
-from .console import EXIT_PARTIAL, Progress, library_errors, plural, report_failure, setup_logging
+from .console import EXIT_PARTIAL, Progress, emit_report, library_errors, plural, report_failure, setup_logging
 from .engine import Failure
 from .index import STORED_OPTIONS, Index
 from .index_cli import index
 from .options import KEEP_RULES, LEVELS, ScanOptions
 from .output import OutputFolder, check_output_dir, check_output_file, output_name, write_atomic
 from .readers import STDIN, iter_documents
-from .report import render_json, render_text
 from .run import FORMATS, RunOptions, run_paths
 from .scan import scan_paths
 from .work import Cleaned
@@ -137,17 +136,7 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, verbose: int, qui
         result = scan_paths(paths, options, progress)
     finally:
         progress.done()
-    for failure in result.errors:
-        report_failure(failure)
-    report = render_json(result) if fmt == "json" else render_text(result)
-    if output in (None, "-"):
-        click.echo(report, nl=False)
-    else:
-        write_atomic(output, report)
-        if not quiet:
-            click.echo(f"dedup: report written to {output}", err=True)
-    if result.errors:
-        sys.exit(EXIT_PARTIAL)
+    emit_report(result, fmt, output, quiet)
 
 
 @main.command("run")

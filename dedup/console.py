@@ -16,6 +16,9 @@ import click
 
 from .engine import Failure
 from .errors import ConfigError, DedupError, OptionsError, OutputError, PathError
+from .output import write_atomic
+from .report import render_json, render_text
+from .scan import ScanResult
 
 __all__ = [
     "EXIT_INTERRUPTED",
@@ -23,6 +26,7 @@ __all__ = [
     "Progress",
     "library_errors",
     "plural",
+    "emit_report",
     "report_failure",
     "setup_logging",
 ]
@@ -67,6 +71,22 @@ def report_failure(failure: Failure) -> None:
     """One line on stderr naming the input (and line) and what is wrong with it."""
     where = f"{failure.path}:{failure.line}" if failure.line else failure.path
     click.echo(f"dedup: {where}: {failure.error}", err=True)
+
+
+def emit_report(result: ScanResult, fmt: str, output: str | None, quiet: bool) -> None:
+    """Name each failed input on stderr, write the report (``text`` or ``json``) to stdout
+    or atomically to ``output``, and exit with :data:`EXIT_PARTIAL` if any input failed."""
+    for failure in result.errors:
+        report_failure(failure)
+    report = render_json(result) if fmt == "json" else render_text(result)
+    if output in (None, "-"):
+        click.echo(report, nl=False)
+    else:
+        write_atomic(output, report)
+        if not quiet:
+            click.echo(f"dedup: report written to {output}", err=True)
+    if result.errors:
+        sys.exit(EXIT_PARTIAL)
 
 
 def plural(n: int, word: str) -> str:

@@ -10,7 +10,7 @@ shingle sets as a scan does, and never re-reads an old text::
         result = index.query(iter_documents(["today/"]))
     print(render_text(result))
 
-Storage (schema 1), everything little-endian:
+Storage (schema 2), everything little-endian:
 
 - ``meta``: format, schema, the options the index was built with, its LSH cuts and a
   fingerprint of the signing code, counters.
@@ -20,17 +20,23 @@ Storage (schema 1), everything little-endian:
   per paragraph number, source line, shingle rows, text offsets and exact key.
   The sequence is stored raw: its values are uniform 32-bit hashes, which zlib does not
   shrink, and a sorted delta-coded set could not give the paragraph ranges.
-- ``texts``: the paragraph texts of a document, zlib-compressed (only the report reads it).
-- ``doc_keys_B (key, doc)`` and ``para_keys_B (key, item)``: one table per LSH band
-  ``B``, one row per band key (uint64 stored as signed int64), clustered on the key: a
-  (band, key) lookup is one B-tree search in band ``B``'s table. A paragraph's item is
-  its document's row shifted left 24 bits, or its slot among the document's paragraphs.
-  One table per band rather than one keyed on (band, key, ...): an add inserts each
-  band's keys as a sorted run into a tree a thirtieth the size, and a row needs no band
-  column; inserting 20,000 documents' paragraph keys with a 32 MiB cache went 1.5 times
-  as fast, into a 10% smaller file (a prototype, before the rest was written). Exact
-  copies share every band key, so they need no rows of their own: a candidate pair with
-  equal exact keys is accepted with similarity 1.0.
+- ``texts``: the paragraph texts of a document, UTF-8, one after the other (only the
+  report reads them). Not compressed: zlib at its fastest level halved them but cost a
+  worker 0.2 ms a document, a tenth of what cleaning and signing cost.
+- ``runs``, ``doc_blocks`` and ``para_blocks``: the band keys, one (key, item) pair per
+  band of each stored document (item: its row) or paragraph (item: its document's row
+  shifted left 24 bits, or its slot among the document's paragraphs). Keys are uint64,
+  stored as int64. The pairs of one level are kept in sorted runs, as in a log-structured
+  merge tree: an add writes its pairs as a new run, and runs of about the same size are
+  merged, so there are a few runs of each size. A run is cut, per band, into
+  ``2**bits`` blocks by the leading ``bits`` bits of the key (keys are uniform hashes,
+  so blocks hold about :data:`BLOCK_PAIRS` pairs each), and each block is one row: its
+  pairs, sorted by key, as int64 (key, item) pairs, at rowid ``run << 40 | band << 28 |
+  block``. Looking a key up reads one block per run, found from the key alone.
+  Storing a run costs a sort and a row per block, where a B-tree of one row per pair
+  (schema 1) cost 1.5 us per pair and rewrote most of its pages on every add.
+  Exact copies share every band key; a candidate pair with equal exact keys is accepted
+  with similarity 1.0.
 - ``chrome``: lines the cleaner learned as site chrome in earlier adds, per group.
 
 Cleaning across batches: each ``add`` and ``query`` learns corpus statistics from its own
@@ -92,30 +98,34 @@ STORED_OPTIONS = (
 )  # fmt: skip
 
 FORMAT = "dedup-index"
-SCHEMA = 1
+SCHEMA = 2
 APPLICATION_ID = int.from_bytes(b"ddix", "big")  # in the SQLite header: tells our files apart
 
+# Bytes per SQLite page of a new index.
+PAGE_SIZE = 4096
 # Seconds a writer waits for another process's add to finish before giving up.
 BUSY_TIMEOUT = 600.0
-# SQLite page cache (KiB) of an add and of a query. Keys go in as large sorted runs, one
-# band table at a time, so an add reads and writes each page of a key table about once a
-# run whatever the cache: adding 5,000 documents to 25,000 (key tables 2.7 times the
-# cache, as at 100,000 documents with 256 MiB) took 5.9 s of main-process CPU with
-# 16 MiB and 5.7 s with 64 MiB. A query reads a few pages per key.
-ADD_CACHE_KIB = 64 * 1024
+# SQLite page cache (KiB) of an add and of a query. An add appends rows and reads runs
+# once, in order, to merge them; a query reads one block per key and run.
+ADD_CACHE_KIB = 16 * 1024
 QUERY_CACHE_KIB = 16 * 1024
 # Bytes of write-ahead log kept after a checkpoint (a large add grows it to its size).
 WAL_LIMIT = 64 << 20
-# Band keys buffered before they are sorted and inserted (16 bytes each, twice that while
-# sorting). Once key tables are large every run rewrites nearly all their pages, so runs
-# are few and long: the same add took 8.4 s of main-process CPU with 2**18 keys a run
-# (ten runs) and 5.7 s with 2**22 (one run).
+# Band keys buffered before they are written as a run (16 bytes each with their item,
+# twice that while sorting): bounds an add's memory; a long add writes several runs,
+# which merging then joins.
 KEY_CHUNK = 1 << 22
+# Pairs of a key block, on average: a lookup reads one block per run, so small blocks make
+# queries fast and large ones make adds cheap (a row each).
+BLOCK_PAIRS = 128
+# When runs are merged: a run must hold MERGE_RATIO times as many pairs as all newer runs
+# together, and there are at most MAX_RUNS runs (a lookup reads a block per key and run;
+# each merge rewrites the runs it merges).
+MERGE_RATIO = 2
+MAX_RUNS = 4
 # Stored documents kept decoded during a query (pairs of one new document often share
 # candidates; 4096 documents of 1,000 words is about 20 MB).
 DOC_CACHE = 4096
-# Rows inserted by one statement (two parameters each; at most 999 before SQLite 3.32).
-_ROWS_PER_INSERT = 250
 # Keys looked up with one statement (SQLite before 3.32 allows 999 parameters).
 _MAX_PARAMS = 900
 # Per paragraph in ``docs.paras``: number, source line, shingle rows, text bytes, exact key.
@@ -148,14 +158,11 @@ CREATE TABLE chrome (
     grp TEXT NOT NULL, line INTEGER NOT NULL, corpus INTEGER NOT NULL, docs INTEGER NOT NULL, text TEXT,
     PRIMARY KEY (grp, line)
 ) WITHOUT ROWID;
+CREATE TABLE runs (run INTEGER PRIMARY KEY, level TEXT NOT NULL, pairs INTEGER NOT NULL, bits INTEGER NOT NULL);
+CREATE TABLE doc_blocks (block INTEGER PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE para_blocks (block INTEGER PRIMARY KEY, data BLOB NOT NULL);
 """
-_DOC_KEYS = (
-    "CREATE TABLE doc_keys_{band} (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID"
-)
-_PARA_KEYS = (
-    "CREATE TABLE para_keys_{band} (key INTEGER NOT NULL, item INTEGER NOT NULL, PRIMARY KEY (key, item)) WITHOUT ROWID"
-)
-# A paragraph's ``item`` in ``para_keys_B``: its document's row shifted left by this many
+# A paragraph's ``item`` among the band keys: its document's row shifted left by this many
 # bits, or its slot (0-based among the document's stored paragraphs, at most 2**24).
 _SLOT_BITS = 24
 _MAX_SLOTS = 1 << _SLOT_BITS
@@ -226,6 +233,7 @@ class Index:
             if not create:
                 raise IndexFileError(f"{self.path}: empty file, not an index")
             wanted = _with(options or ScanOptions(), **settings)
+            self._db.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # only before the first write
             self._db.execute("PRAGMA journal_mode = WAL")
             with self._write():
                 meta = self._identify()  # another process may have created it meanwhile
@@ -262,14 +270,16 @@ class Index:
                 f"{self.path}: made by a newer dedup ({meta.get('created_by')}, schema {meta['schema']}; "
                 f"this one reads schema {SCHEMA}); upgrade dedup"
             )
+        if int(meta.get("schema", 0)) < SCHEMA:
+            raise IndexFileError(
+                f"{self.path}: made by an older dedup ({meta.get('created_by')}, schema {meta.get('schema')}; "
+                f"this one reads schema {SCHEMA}, which stores band keys differently); rebuild the index: "
+                "add its sources to a new file"
+            )
         return meta
 
     def _create(self, options: ScanOptions) -> None:
         statements = [s for s in _SCHEMA_SQL.split(";") if s.strip()]  # not executescript(): it commits
-        if options.level in ("doc", "both"):
-            statements += [_DOC_KEYS.format(band=b) for b in range(document_lsh(options).bands)]
-        if options.level in ("paragraph", "both"):
-            statements += [_PARA_KEYS.format(band=b) for b in range(paragraph_lsh(options).bands)]
         for statement in statements:
             self._db.execute(statement)
         self._db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -380,7 +390,7 @@ class Index:
                 fresh = self._absent(fresh, skipped)
             ctx, items, learned, groups, staged_stats = self._prepare(fresh, ledger, progress)
             with items as (spill, stream):
-                writer = _Writer(self._db, int(self._meta("next_doc")), number)
+                writer = _Writer(self._db, _key_stores(self._db, self.options), int(self._meta("next_doc")), number)
                 done = 0
                 work = ((self.options.level, batch) for batch in batches(stream))
                 for _, packed in parallel_map(_sign_and_pack, work, ctx, self.options.jobs):
@@ -503,11 +513,16 @@ class Index:
 
     def _absent(self, documents: Iterable[Document], skipped: list[str]) -> Iterator[Document]:
         """Documents whose id the index does not have; the others' ids go to ``skipped``."""
-        for doc in documents:
-            if self._db.execute("SELECT 1 FROM docs WHERE id = ?", (doc.id,)).fetchone():
-                skipped.append(doc.id)
-            else:
-                yield doc
+        it = iter(documents)
+        while chunk := list(itertools.islice(it, _MAX_PARAMS)):
+            marks = ", ".join("?" * len(chunk))
+            query = f"SELECT id FROM docs WHERE id IN ({marks})"
+            present = {row[0] for row in self._db.execute(query, [doc.id for doc in chunk])}
+            for doc in chunk:
+                if doc.id in present:
+                    skipped.append(doc.id)
+                else:
+                    yield doc
 
     def _prepare(
         self, documents: Iterable[Document], ledger: Ledger, progress: Progress | None
@@ -570,6 +585,7 @@ class Index:
         """Delete the stored documents with these ids, with their paragraphs and keys;
         returns the ids that were there."""
         dropped = []
+        stores = _key_stores(self._db, self.options)
         for doc_id in ids:
             found = self._db.execute(
                 "SELECT doc, id, tokens, exact, own, paras, shingles FROM docs WHERE id = ?", (doc_id,)
@@ -579,13 +595,10 @@ class Index:
             stored = _Stored.of(found)
             doc_keys, para_keys = _keys_of(stored, self.options, self._doc_lsh, self._para_lsh)
             if doc_keys is not None:
-                for b, key in enumerate(doc_keys.tolist()):
-                    self._db.execute(f"DELETE FROM doc_keys_{b} WHERE key = ? AND doc = ?", (key, stored.doc))
+                stores["doc"].remove(doc_keys[None, :], np.array([stored.doc]))
             if para_keys is not None:
                 para_keys = para_keys[:_MAX_SLOTS]  # later paragraphs were not indexed
-                items = _item(np.full(len(para_keys), stored.doc), np.arange(len(para_keys))).tolist()
-                for b, keys in enumerate(para_keys.T.tolist()):
-                    self._db.executemany(f"DELETE FROM para_keys_{b} WHERE key = ? AND item = ?", zip(keys, items))
+                stores["para"].remove(para_keys, _item(np.full(len(para_keys), stored.doc), np.arange(len(para_keys))))
             self._db.execute("DELETE FROM docs WHERE doc = ?", (stored.doc,))
             self._db.execute("DELETE FROM texts WHERE doc = ?", (stored.doc,))
             self._count("paragraphs", -len(stored.paras))
@@ -613,7 +626,7 @@ class _Items:
 @dataclass(frozen=True)
 class _Packed:
     """A signed batch as the index stores it, made in the worker: document rows (without
-    their row number), compressed paragraph texts, and band keys by local document."""
+    their row number), paragraph texts, and band keys by local document."""
 
     docs: list[tuple[Any, ...]]  # id, source, tokens, exact, own, paras, shingles
     texts: list[bytes | None]
@@ -652,7 +665,7 @@ def _sign_and_pack(work: tuple[str, list[Document | Prepared]]) -> _Packed:
     seq_at = np.cumsum(signed.shingle_counts) - signed.shingle_counts
     exact = signed.exact.astype("<u8")
     shingles = signed.shingles.astype("<u4")
-    rows, compressed = [], []
+    rows, joined = [], []
     for j, k in enumerate(signed.rows.tolist()):
         doc = batch[k].doc if isinstance(batch[k], Prepared) else batch[k]
         p0, p1 = int(first[j]), int(first[j] + counts[j])
@@ -661,12 +674,12 @@ def _sign_and_pack(work: tuple[str, list[Document | Prepared]]) -> _Packed:
             (doc.id, doc.source, int(signed.tokens[j]), exact[j].tobytes(), int(signed.doc_shingles[j]),
              paras[p0:p1].tobytes(), shingles[at : at + int(signed.shingle_counts[j])].tobytes())
         )  # fmt: skip
-        compressed.append(zlib.compress(b"".join(texts[p0:p1]), 1) if p1 > p0 else None)
+        joined.append(b"".join(texts[p0:p1]) if p1 > p0 else None)
     doc_keyed = np.flatnonzero(signed.tokens > 0) if level in ("doc", "both") else np.zeros(0, dtype=np.int64)
     keep = slot < _MAX_SLOTS if level in ("paragraph", "both") else np.zeros(slot.size, dtype=bool)
     return _Packed(
         docs=rows,
-        texts=compressed,
+        texts=joined,
         paragraphs=int(signed.para_doc.size),
         doc_keys=signed.band_keys[doc_keyed].view(np.int64),
         doc_keyed=doc_keyed,
@@ -682,8 +695,9 @@ def _sign_and_pack(work: tuple[str, list[Document | Prepared]]) -> _Packed:
 class _Writer:
     """Stores packed batches: document rows as they come, band keys in sorted runs."""
 
-    def __init__(self, db: sqlite3.Connection, next_doc: int, number: int) -> None:
+    def __init__(self, db: sqlite3.Connection, keys: dict[str, _Keys], next_doc: int, number: int) -> None:
         self.db = db
+        self.keys = keys
         self.next_doc = next_doc
         self.number = number
         self.documents = 0
@@ -720,29 +734,20 @@ class _Writer:
         self._buffered += keys.size
 
     def flush(self) -> None:
-        """Insert the buffered keys, each band's sorted, so that neighbouring rows go to
-        neighbouring B-tree pages."""
+        """Write the buffered keys as a new run of each level (which may merge runs)."""
         for level, parts in self._pending.items():
-            if not parts:
-                continue
-            keys = np.concatenate([p[0] for p in parts])
-            items = np.concatenate([p[1] for p in parts])
-            for b in range(keys.shape[1]):
-                order = np.argsort(keys[:, b], kind="stable")
-                _insert_pairs(self.db, f"{level}_keys_{b}", keys[order, b], items[order])
-            parts.clear()
+            if parts:
+                self.keys[level].write(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
+                parts.clear()
         self._buffered = 0
 
 
-def _insert_pairs(db: sqlite3.Connection, table: str, first: np.ndarray, second: np.ndarray) -> None:
-    """Insert rows of two integers, many per statement: binding a flat list is about
-    twice as fast as one ``executemany`` row per key (measured: 1.3 against 2.7 us)."""
-    flat = np.stack([first, second], axis=1).ravel().tolist()
-    full = first.size // _ROWS_PER_INSERT * _ROWS_PER_INSERT
-    step = 2 * _ROWS_PER_INSERT
-    many = f"INSERT INTO {table} VALUES " + ", ".join(["(?, ?)"] * _ROWS_PER_INSERT)
-    db.executemany(many, (flat[at : at + step] for at in range(0, 2 * full, step)))
-    db.executemany(f"INSERT INTO {table} VALUES (?, ?)", zip(flat[2 * full :: 2], flat[2 * full + 1 :: 2]))
+def _key_stores(db: sqlite3.Connection, options: ScanOptions) -> dict[str, _Keys]:
+    """The band keys of each level, by level."""
+    return {
+        "doc": _Keys(db, "doc", document_lsh(options).bands),
+        "para": _Keys(db, "para", paragraph_lsh(options).bands),
+    }
 
 
 def _item(doc: np.ndarray, slot: np.ndarray) -> np.ndarray:
@@ -816,6 +821,275 @@ def _keys_of(
     return doc_keys, para_keys
 
 
+# -- band keys ----------------------------------------------------------------------------
+
+# Where a block of a run is (see the module docstring): rowid = run << 40 | band << 28 | block.
+_RUN_SHIFT = 40
+_BAND_SHIFT = 28
+_MAX_BITS = _BAND_SHIFT
+# A merge reads its runs a key range at a time: this many output blocks' worth, per band.
+_MERGE_SLICE_BITS = 12
+# Requests (key, band, run) answered at once by a lookup: bounds its memory.
+_FIND_CHUNK = 1 << 14
+
+
+class _Run(NamedTuple):
+    """A sorted run of one level: its id, pairs per band, and blocks per band (log 2)."""
+
+    run: int
+    pairs: int
+    bits: int
+
+
+class _Keys:
+    """The band keys of one level (``doc`` or ``para``) of an index: (key, item) pairs in
+    sorted runs of blocks, written a run at a time and merged (see the module docstring)."""
+
+    def __init__(self, db: sqlite3.Connection, level: str, bands: int) -> None:
+        self.db = db
+        self.level = level
+        self.bands = bands
+        self.table = f"{level}_blocks"
+
+    def runs(self) -> list[_Run]:
+        rows = self.db.execute("SELECT run, pairs, bits FROM runs WHERE level = ? ORDER BY run", (self.level,))
+        return [_Run(*row) for row in rows]
+
+    def write(self, keys: np.ndarray, items: np.ndarray) -> None:
+        """Store ``keys`` (one row of ``bands`` int64 keys per item) as a new run, merged
+        at once with the runs :func:`_merge_from` says it joins (so that it is not
+        written and read back), then merge further as it says."""
+        if not items.size:
+            return
+        runs = self.runs()
+        first = _merge_from([r.pairs for r in runs] + [items.size])
+        if first is None:
+            self._merge([], (keys, items))
+        else:
+            self._merge(runs[first:], (keys, items))
+        while True:
+            runs = self.runs()
+            first = _merge_from([r.pairs for r in runs])
+            if first is None:
+                break
+            self._merge(runs[first:])
+
+    def find(self, keys: np.ndarray, items: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs (item of ``items``, stored item) that share a key in some band: ``keys``
+        holds one row of int64 band keys per item. Reads one block per key and run."""
+        runs = self.runs()
+        if not runs or not items.size:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        keys = np.ascontiguousarray(keys, dtype=np.int64)
+        blocks = np.concatenate([self._blocks(r, keys).ravel() for r in runs])
+        wanted = np.tile(keys.ravel(), len(runs)).view(np.uint64)
+        whose = np.tile(np.repeat(np.asarray(items, dtype=np.int64), self.bands), len(runs))
+        mine, theirs = [], []
+        for at in range(0, blocks.size, _FIND_CHUNK):
+            part = slice(at, at + _FIND_CHUNK)
+            stored, start, stop = self._read(blocks[part])
+            column = stored[:, 0].view(np.uint64)
+            first = _bound(column, wanted[part], start, stop)
+            hit = np.flatnonzero(first < stop)
+            hit = hit[column[first[hit]] == wanted[part][hit]]
+            if not hit.size:
+                continue
+            last = _bound(column, wanted[part][hit], first[hit], stop[hit], right=True)
+            counts = last - first[hit]  # pairs stored under the key (at least one)
+            rows = np.arange(counts.sum()) + np.repeat(first[hit] - (np.cumsum(counts) - counts), counts)
+            mine.append(np.repeat(whose[part][hit], counts))
+            theirs.append(stored[rows, 1])
+        if not mine:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.concatenate(mine), np.concatenate(theirs)
+
+    def remove(self, keys: np.ndarray, items: np.ndarray) -> int:
+        """Delete the pairs of ``items`` (all of one document) filed under ``keys`` (as for
+        :meth:`find`); returns how many there were."""
+        runs = self.runs()
+        if not runs or not items.size:
+            return 0
+        blocks = np.unique(np.concatenate([self._blocks(r, keys).ravel() for r in runs]))
+        gone: dict[int, int] = {}
+        for at in range(0, blocks.size, _MAX_PARAMS):
+            for block, data in self._fetch(blocks[at : at + _MAX_PARAMS].tolist()):
+                pairs = np.frombuffer(data, "<i8").reshape(-1, 2)
+                keep = ~np.isin(pairs[:, 1], items)
+                dropped = int(pairs.shape[0] - keep.sum())
+                if not dropped:
+                    continue
+                run = block >> _RUN_SHIFT
+                gone[run] = gone.get(run, 0) + dropped
+                if keep.any():
+                    self.db.execute(f"UPDATE {self.table} SET data = ? WHERE block = ?", (pairs[keep].tobytes(), block))
+                else:
+                    self.db.execute(f"DELETE FROM {self.table} WHERE block = ?", (block,))
+        for run, dropped in gone.items():
+            self.db.execute("UPDATE runs SET pairs = pairs - ? WHERE run = ?", (dropped // self.bands, run))
+        return sum(gone.values())
+
+    def _blocks(self, run: _Run, keys: np.ndarray) -> np.ndarray:
+        """Block rowids of run ``run`` where ``keys`` (items x bands) are filed."""
+        parts = _parts(np.ascontiguousarray(keys).view(np.uint64), run.bits)
+        bands = np.arange(self.bands, dtype=np.int64) << _BAND_SHIFT
+        return (run.run << _RUN_SHIFT) | bands | parts
+
+    def _read(self, blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The stored (key, item) pairs of these blocks, and for each block in ``blocks``
+        the rows of its pairs among them (from, to)."""
+        ids, inverse = np.unique(blocks, return_inverse=True)
+        rows = []
+        for at in range(0, ids.size, _MAX_PARAMS):
+            rows += self._fetch(ids[at : at + _MAX_PARAMS].tolist())
+        sizes = np.zeros(ids.size, dtype=np.int64)
+        data: tuple[bytes, ...] = ()
+        if rows:
+            got, data = zip(*rows)
+            sizes[np.searchsorted(ids, np.array(got, dtype=np.int64))] = np.array(list(map(len, data))) >> 4
+        stored = np.frombuffer(b"".join(data), "<i8").reshape(-1, 2)
+        start = (np.cumsum(sizes) - sizes)[inverse]
+        return stored, start, start + sizes[inverse]
+
+    def _fetch(self, ids: list[int]) -> list[tuple[int, bytes]]:
+        """(rowid, pairs) of the blocks ``ids`` that exist, in rowid order."""
+        marks = ", ".join("?" * len(ids))
+        query = f"SELECT block, data FROM {self.table} WHERE block IN ({marks}) ORDER BY block"
+        return self.db.execute(query, ids).fetchall()
+
+    def _new_run(self) -> int:
+        return int(self.db.execute("SELECT coalesce(max(run), 0) + 1 FROM runs").fetchone()[0])
+
+    def _put(self, run: int, band: int, bits: int, keys: np.ndarray, items: np.ndarray) -> None:
+        """Write sorted uint64 ``keys`` and their ``items`` as the blocks of ``band`` of ``run``."""
+        if not keys.size:
+            return
+        parts = _parts(keys, bits)
+        starts = np.flatnonzero(np.concatenate(([True], parts[1:] != parts[:-1])))
+        ends = np.append(starts[1:], keys.size)
+        pairs = np.empty((keys.size, 2), dtype="<i8")
+        pairs[:, 0] = keys.view(np.int64)
+        pairs[:, 1] = items
+        raw = memoryview(pairs.tobytes())
+        ids = ((run << _RUN_SHIFT) | (band << _BAND_SHIFT) | parts[starts]).tolist()
+        rows = zip(ids, (raw[16 * a : 16 * b] for a, b in zip(starts.tolist(), ends.tolist())))
+        self.db.executemany(f"INSERT INTO {self.table} VALUES (?, ?)", rows)
+
+    def _merge(self, group: list[_Run], fresh: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+        """Write the runs ``group`` and the pairs of ``fresh`` (keys, items: not stored
+        yet) as one run, a key range of each band at a time, dropping what it has read."""
+        pairs = sum(r.pairs for r in group) + (fresh[1].size if fresh is not None else 0)
+        run, bits = self._new_run(), _bits(pairs)
+        cut = max(0, bits - _MERGE_SLICE_BITS)  # leading key bits of a slice
+        slices = np.arange((1 << cut) + 1)
+        # Blocks hold only hashes and row numbers: no need to overwrite their pages with
+        # zeros (SQLite's secure_delete, on in some builds) when they are freed.
+        secure = self.db.execute("PRAGMA secure_delete").fetchone()[0]
+        self.db.execute("PRAGMA secure_delete = OFF")
+        try:
+            for band in range(self.bands):
+                if fresh is not None:
+                    column = np.ascontiguousarray(fresh[0][:, band]).view(np.uint64)
+                    order = np.argsort(column)  # not "stable": numpy's radix sort is 4 times as slow on uint64
+                    new = np.stack([column[order].view(np.int64), fresh[1][order]], axis=1)
+                    bounds = np.searchsorted(_parts(column[order], cut), slices).tolist()
+                for j in range(1 << cut):
+                    pieces = [self._take(r, band, cut, j) for r in group]
+                    if fresh is not None:
+                        pieces.append(new[bounds[j] : bounds[j + 1]])
+                    merged = pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
+                    if len(pieces) > 1:  # sorted pieces: a merge sort finds them
+                        merged = merged[np.argsort(merged[:, 0].view(np.uint64), kind="stable")]
+                    self._put(run, band, bits, merged[:, 0].view(np.uint64), merged[:, 1])
+            for r in group:
+                self.db.execute("DELETE FROM runs WHERE run = ?", (r.run,))
+        finally:
+            self.db.execute(f"PRAGMA secure_delete = {secure}")
+        self.db.execute("INSERT INTO runs VALUES (?, ?, ?, ?)", (run, self.level, pairs, bits))
+
+    def _take(self, run: _Run, band: int, cut: int, j: int) -> np.ndarray:
+        """The (key, item) pairs of ``band`` of ``run`` whose keys begin with the ``cut``
+        bits of ``j``, sorted by key; blocks read to the end are deleted."""
+        base = (run.run << _RUN_SHIFT) | (band << _BAND_SHIFT)
+        if run.bits >= cut:
+            first, last = j << (run.bits - cut), ((j + 1) << (run.bits - cut)) - 1
+        else:  # one block holds this slice and others
+            first = last = j >> (cut - run.bits)
+        span = (base | first, base | last)
+        rows = self.db.execute(f"SELECT data FROM {self.table} WHERE block BETWEEN ? AND ? ORDER BY block", span)
+        pairs = np.frombuffer(b"".join(r[0] for r in rows), "<i8").reshape(-1, 2)
+        if run.bits < cut:
+            pairs = pairs[_parts(pairs[:, 0].view(np.uint64), cut) == j]
+        if run.bits >= cut or (j + 1) % (1 << (cut - run.bits)) == 0:
+            self.db.execute(f"DELETE FROM {self.table} WHERE block BETWEEN ? AND ?", span)
+        return pairs
+
+
+def _bits(pairs: int) -> int:
+    """Leading key bits that cut ``pairs`` uniform keys into blocks of at most
+    :data:`BLOCK_PAIRS` on average.
+
+    >>> _bits(1), _bits(BLOCK_PAIRS), _bits(BLOCK_PAIRS + 1), _bits(4 * BLOCK_PAIRS)
+    (0, 0, 1, 2)
+    """
+    return min(_MAX_BITS, ((max(pairs, 1) - 1) // BLOCK_PAIRS).bit_length())
+
+
+def _bound(
+    values: np.ndarray, targets: np.ndarray, start: np.ndarray, stop: np.ndarray, right: bool = False
+) -> np.ndarray:
+    """For each target, the first position in its range ``values[start:stop]`` (sorted)
+    whose value is at least the target (greater, with ``right``): a binary search of
+    all the ranges at once.
+
+    >>> _bound(np.array([1, 3, 3, 7, 2, 9]), np.array([3, 3, 8]), np.array([0, 0, 4]), np.array([4, 4, 6]))
+    array([1, 1, 5])
+    >>> _bound(np.array([1, 3, 3, 7]), np.array([3]), np.array([0]), np.array([4]), right=True)
+    array([3])
+    """
+    at, left = start.copy(), stop - start
+    while (live := left > 0).any():
+        half = left >> 1
+        middle = at + half
+        value = values[np.minimum(middle, values.size - 1)]
+        up = live & ((value <= targets) if right else (value < targets))
+        at = np.where(up, middle + 1, at)
+        left = np.where(up, left - half - 1, half)
+    return at
+
+
+def _parts(keys: np.ndarray, bits: int) -> np.ndarray:
+    """The block of each uint64 key: its leading ``bits`` bits (as int64).
+
+    >>> _parts(np.array([0, 2**63, 2**64 - 1], dtype=np.uint64), 2).tolist()
+    [0, 2, 3]
+    """
+    if not bits:
+        return np.zeros(keys.shape, dtype=np.int64)
+    return (keys >> np.uint64(64 - bits)).astype(np.int64)
+
+
+def _merge_from(sizes: list[int]) -> int | None:
+    """Where to merge runs of these sizes (oldest first): the oldest run holding fewer
+    than :data:`MERGE_RATIO` times the pairs of all newer runs together, which is merged
+    with them; else the second newest when there are more than :data:`MAX_RUNS` runs;
+    else None. So an add's run joins earlier runs of about its size, each pair is
+    rewritten about log(index size / add size) times, and runs are few.
+
+    >>> _merge_from([100, 40, 10]), _merge_from([1000, 100, 40, 30]), _merge_from([100, 60, 20, 30])
+    (None, 1, 0)
+    >>> _merge_from([1000, 300, 100, 30, 10])
+    3
+    """
+    first, behind = None, 0  # behind: pairs of the runs newer than run k - 1
+    for k in range(len(sizes) - 1, 0, -1):
+        behind += sizes[k]
+        if sizes[k - 1] < MERGE_RATIO * behind:
+            first = k - 1
+    if first is None and len(sizes) > MAX_RUNS:
+        first = len(sizes) - 2
+    return first
+
+
 # -- querying -----------------------------------------------------------------------------
 
 
@@ -850,6 +1124,7 @@ class _Matcher:
         self.db = db
         self.options = options
         self.spill = spill
+        self.keys = _key_stores(db, options)
         self.same_document: Rule = same_document(options)
         self.same_paragraph: Rule = same_paragraph(options)
         self.cache: OrderedDict[int, _Stored] = OrderedDict()
@@ -943,22 +1218,12 @@ class _Matcher:
 
     def _candidates(self, level: str, keys: np.ndarray, items: np.ndarray) -> list[tuple[int, int, int]]:
         """Sorted distinct (item, stored doc, slot) triples that share a band key (slot 0
-        for documents): per band, one statement looking up this batch's keys, each one
-        B-tree search."""
-        found: set[tuple[int, int, int]] = set()
+        for documents)."""
+        mine, stored = self.keys[level].find(keys.view(np.int64), items)
+        if level == "doc":
+            return sorted({(item, doc, 0) for item, doc in zip(mine.tolist(), stored.tolist())})
         mask = _MAX_SLOTS - 1
-        for b, band in enumerate(keys.view(np.int64).T.tolist()):
-            wanted: dict[int, list[int]] = {}
-            for key, item in zip(band, items.tolist()):
-                wanted.setdefault(key, []).append(item)
-            asked = list(wanted)
-            for at in range(0, len(asked), _MAX_PARAMS):
-                part = asked[at : at + _MAX_PARAMS]
-                query = f"SELECT * FROM {level}_keys_{b} WHERE key IN ({', '.join('?' * len(part))})"
-                for key, stored in self.db.execute(query, part):
-                    doc, slot = (stored >> _SLOT_BITS, stored & mask) if level == "para" else (stored, 0)
-                    found.update((item, doc, slot) for item in wanted[key])
-        return sorted(found)
+        return sorted({(item, s >> _SLOT_BITS, s & mask) for item, s in zip(mine.tolist(), stored.tolist())})
 
     def _load(self, docs: Iterable[int]) -> dict[int, _Stored]:
         """Stored documents by row, from the cache or the index."""
@@ -983,16 +1248,14 @@ class _Matcher:
     def result(self, errors: tuple[Failure, ...], cleaning: dict[str, Any] | None) -> ScanResult:
         doc_clusters = self._doc_clusters()
         paragraph_clusters = self._paragraph_clusters()
-        summary = Summary(
-            documents=self.documents,
-            failed=len(errors),
-            doc_clusters=len(doc_clusters),
-            duplicate_documents=sum(len(c.members) - 1 for c in doc_clusters),
-            paragraphs=self.paragraphs,
-            paragraph_clusters=len(paragraph_clusters),
-            duplicate_paragraphs=sum(len(c.members) - 1 for c in paragraph_clusters),
-            candidates=self.candidates,
-            rejected_candidates=self.rejected,
+        summary = Summary.of(
+            self.documents,
+            len(errors),
+            doc_clusters,
+            self.paragraphs,
+            paragraph_clusters,
+            self.candidates,
+            self.rejected,
         )
         return ScanResult(self.options, summary, tuple(doc_clusters), tuple(paragraph_clusters), errors, cleaning)
 
@@ -1029,7 +1292,7 @@ class _Matcher:
             doc = stored[d]
             p = doc.paras[slot]
             if d not in texts:
-                texts[d] = zlib.decompress(self.db.execute("SELECT data FROM texts WHERE doc = ?", (d,)).fetchone()[0])
+                texts[d] = self.db.execute("SELECT data FROM texts WHERE doc = ?", (d,)).fetchone()[0]
             text = texts[d][int(p["text_at"]) : int(p["text_end"])].decode("utf-8", "surrogatepass")
             exact = p["exact"].astype("<u8").tobytes()
             sim = 1.0 if base is None or exact == base_exact else similarity(base, doc.para_set(slot)).jaccard

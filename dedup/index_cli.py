@@ -16,12 +16,11 @@ from typing import Any
 
 import click
 
-from .console import EXIT_PARTIAL, Progress, library_errors, plural, report_failure, setup_logging
+from .console import EXIT_PARTIAL, Progress, emit_report, library_errors, plural, report_failure, setup_logging
 from .index import Index
 from .options import KEEP_RULES, LEVELS, ScanOptions
-from .output import check_output_file, write_atomic
+from .output import check_output_file
 from .readers import iter_documents, list_files
-from .report import render_json, render_text
 
 __all__ = ["index"]
 
@@ -162,17 +161,7 @@ def query(index_path: str, paths: tuple[str, ...], fmt: str, output: str | None,
             result = store.query(iter_documents(paths, store.options.text_field, store.options.id_field), progress)
         finally:
             progress.done()
-    for failure in result.errors:
-        report_failure(failure)
-    report = render_json(result) if fmt == "json" else render_text(result)
-    if output in (None, "-"):
-        click.echo(report, nl=False)
-    else:
-        write_atomic(output, report)
-        if not quiet:
-            click.echo(f"dedup: report written to {output}", err=True)
-    if result.errors:
-        sys.exit(EXIT_PARTIAL)
+    emit_report(result, fmt, output, quiet)
 
 
 @index.command("stats")

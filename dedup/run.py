@@ -14,8 +14,10 @@ from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+import clean as cleaner
+
 from .documents import Document
-from .engine import Collection, Decisions, Failure, Progress, collect, decide
+from .engine import Collection, Decisions, Failure, Progress, clean_options, collect, decide
 from .errors import InputError, OptionsError
 from .index import Index
 from .options import ScanOptions
@@ -210,6 +212,7 @@ class _Fate:
     similarity: Similarity | None = None
     in_index: bool = False
     reason: str | None = None
+    recleaned: tuple[cleaner.Removal, ...] = ()  # lines the cleaner removed once the cuts were made
 
     def record(self) -> dict[str, Any]:
         """The manifest fields that say what happened."""
@@ -230,10 +233,21 @@ class _Fate:
 
 
 def _fate(
-    i: int, collection: Collection, decisions: Decisions, stored: _Stored, cuts: list[dict[str, Any]], min_words: int
+    i: int,
+    collection: Collection,
+    decisions: Decisions,
+    stored: _Stored,
+    cuts: list[dict[str, Any]],
+    scan: ScanOptions,
+    reclean: cleaner.CleanOptions | None,
 ) -> _Fate:
     """Kept or duplicate: a copy of a stored document first, then of an earlier kept one;
-    a kept document whose paragraphs all repeat earlier ones is a duplicate too."""
+    a kept document whose paragraphs all repeat earlier ones is a duplicate too.
+
+    Cutting paragraphs changes what surrounds the rest (a headline that sat inside the
+    article may now open the text), so a cut text is cleaned once more with the same
+    rules and statistics: the output is then what the cleaner keeps of it, and a run
+    over the output changes nothing."""
     doc_id = collection.ids[i]
     if doc_id in stored.documents:
         stored_id, sim = stored.documents[doc_id]
@@ -244,7 +258,11 @@ def _fate(
     first, last = collection.column("para_first"), collection.column("para_last")
     spans = [(int(first[c["row"]]), int(last[c["row"]])) for c in cuts]
     text = _without(collection.text(collection.column("text_at", (0, 2))[i]), spans)
-    if cuts and len(text.split()) < min_words:
+    recleaned: tuple[cleaner.Removal, ...] = ()
+    if cuts and reclean is not None:
+        again = cleaner.clean_text(text, reclean, collection.stats, collection.infos[i].doc.group)
+        text, recleaned = again.text, again.removed
+    if cuts and len(text.split()) < scan.min_paragraph_words:
         of = cuts[0]["duplicate_of"]
         reason = "every paragraph repeats a kept document"
         if of.get("in_index"):
@@ -252,7 +270,7 @@ def _fate(
         other = collection.ids.index(of["id"])
         sim = similarity(collection.shingle_set(other), collection.shingle_set(i))
         return _Fate(cuts=tuple(cuts), duplicate_of=of["id"], similarity=sim, reason=reason)
-    return _Fate(text=text, cuts=tuple(cuts))
+    return _Fate(text=text, cuts=tuple(cuts), recleaned=recleaned)
 
 
 def _write(
@@ -267,6 +285,7 @@ def _write(
     the ids of the documents written."""
     removed = _removed_paragraphs(collection, decisions, stored)
     row_of = {doc_id: i for i, doc_id in enumerate(collection.ids)}
+    reclean = clean_options(scan) if scan.clean else None
     kept: list[str] = []
     manifest: list[str] = []
     records = open(folder.work / DOCUMENTS, "w", encoding="utf-8") if options.output_format == "jsonl" else None  # noqa: SIM115
@@ -280,7 +299,7 @@ def _write(
                 continue
             i = row_of[entry]
             info = collection.infos[i]
-            fate = _fate(i, collection, decisions, stored, removed.get(i, []), scan.min_paragraph_words)
+            fate = _fate(i, collection, decisions, stored, removed.get(i, []), scan, reclean)
             record: dict[str, Any] = {"id": entry, "source": info.doc.source,
                                       "line": info.doc.line if info.doc.record else None, **fate.record()}  # fmt: skip
             if fate.duplicate_of is None:
@@ -294,10 +313,14 @@ def _write(
                     record["output"] = str(name)
             counts[record["status"]] += 1
             counts["paragraphs_removed"] += len(fate.cuts)
-            counts["boilerplate_lines_removed"] += info.removed_lines
-            record["boilerplate_lines_removed"] = info.removed_lines
-            if info.removed_by_rule:
-                record["boilerplate_by_rule"] = dict(sorted(info.removed_by_rule.items()))
+            by_rule = dict(info.removed_by_rule)
+            for r in fate.recleaned:
+                by_rule[r.rule] = by_rule.get(r.rule, 0) + r.last_line - r.first_line + 1
+            lines_removed = info.removed_lines + sum(r.last_line - r.first_line + 1 for r in fate.recleaned)
+            counts["boilerplate_lines_removed"] += lines_removed
+            record["boilerplate_lines_removed"] = lines_removed
+            if by_rule:
+                record["boilerplate_by_rule"] = dict(sorted(by_rule.items()))
             if info.flags:
                 record["flags"] = list(info.flags)
             if "encoding" in info.doc.meta:

@@ -9,7 +9,7 @@ until verification or the report needs them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,6 +99,30 @@ class Summary:
     candidates: int
     rejected_candidates: int
 
+    @classmethod
+    def of(
+        cls,
+        documents: int,
+        failed: int,
+        doc_clusters: Sequence[DocCluster],
+        paragraphs: int,
+        paragraph_clusters: Sequence[ParagraphCluster],
+        candidates: int,
+        rejected: int,
+    ) -> Summary:
+        """The counts of a scan that found these clusters."""
+        return cls(
+            documents=documents,
+            failed=failed,
+            doc_clusters=len(doc_clusters),
+            duplicate_documents=sum(len(c.members) - 1 for c in doc_clusters),
+            paragraphs=paragraphs,
+            paragraph_clusters=len(paragraph_clusters),
+            duplicate_paragraphs=sum(len(c.members) - 1 for c in paragraph_clusters),
+            candidates=candidates,
+            rejected_candidates=rejected,
+        )
+
 
 @dataclass(frozen=True)
 class ScanResult:
@@ -168,17 +192,10 @@ def _result(collection: Collection, decisions: Decisions, options: ScanOptions) 
         paragraph_clusters.append(ParagraphCluster(min(m.similarity for m in out[1:]), tuple(out)))
 
     failures = collection.ledger.failures
-    summary = Summary(
-        documents=len(ids),
-        failed=len(failures),
-        doc_clusters=len(doc_clusters),
-        duplicate_documents=sum(len(c.members) - 1 for c in doc_clusters),
-        paragraphs=decisions.paragraphs_compared,
-        paragraph_clusters=len(paragraph_clusters),
-        duplicate_paragraphs=sum(len(c.members) - 1 for c in paragraph_clusters),
-        candidates=decisions.candidates,
-        rejected_candidates=decisions.rejected,
-    )
+    summary = Summary.of(
+        len(ids), len(failures), doc_clusters, decisions.paragraphs_compared, paragraph_clusters,
+        decisions.candidates, decisions.rejected,
+    )  # fmt: skip
     cleaning = None
     if options.clean:
         stats = collection.stats

@@ -296,19 +296,46 @@ def contenders(corpus: Path, work: Path, jobs: int | None, skip: set[str]) -> li
     dedup = _dedup_command()
     jobs_args = ["--jobs", str(jobs)] if jobs else []
     out = [
-        Contender("datasketch", "datasketch (per-shingle update)",
-                  (sys.executable, str(work / "datasketch_baseline.py"), str(corpus), str(work / "datasketch.json")),
-                  work / "datasketch.json", "baseline"),
-        Contender("rensa", "rensa (batch API, 16 bands)",
-                  (sys.executable, str(work / "rensa_baseline.py"), str(corpus), str(work / "rensa.json")),
-                  work / "rensa.json", "baseline"),
-        Contender("dedup-doc", "dedup --no-clean --level doc",
-                  (*dedup, "scan", str(corpus), "--no-clean", "--level", "doc", *jobs_args,
-                   "--format", "json", "-o", str(work / "dedup-doc.json")),
-                  work / "dedup-doc.json", "dedup"),
-        Contender("dedup", "dedup (defaults: clean, both)",
-                  (*dedup, "scan", str(corpus), *jobs_args, "--format", "json", "-o", str(work / "dedup.json")),
-                  work / "dedup.json", "dedup"),
+        Contender(
+            "datasketch",
+            "datasketch (per-shingle update)",
+            (sys.executable, str(work / "datasketch_baseline.py"), str(corpus), str(work / "datasketch.json")),
+            work / "datasketch.json",
+            "baseline",
+        ),
+        Contender(
+            "rensa",
+            "rensa (batch API, 16 bands)",
+            (sys.executable, str(work / "rensa_baseline.py"), str(corpus), str(work / "rensa.json")),
+            work / "rensa.json",
+            "baseline",
+        ),
+        Contender(
+            "dedup-doc",
+            "dedup --no-clean --level doc",
+            (
+                *dedup,
+                "scan",
+                str(corpus),
+                "--no-clean",
+                "--level",
+                "doc",
+                *jobs_args,
+                "--format",
+                "json",
+                "-o",
+                str(work / "dedup-doc.json"),
+            ),
+            work / "dedup-doc.json",
+            "dedup",
+        ),
+        Contender(
+            "dedup",
+            "dedup (defaults: clean, both)",
+            (*dedup, "scan", str(corpus), *jobs_args, "--format", "json", "-o", str(work / "dedup.json")),
+            work / "dedup.json",
+            "dedup",
+        ),
     ]
     return [c for c in out if c.key not in skip]
 
@@ -321,9 +348,11 @@ def run(contender: Contender, work: Path, truth: GroundTruth) -> Outcome:
         return Outcome(contender, measured, None, None, f"failed, exit {measured.exit}")
     clusters, note = read_clusters(contender)
     score = truth.score(clusters)
-    print(f"  {measured.wall:.2f} s ({measured.cpu:.2f} s CPU), peak {measured.peak_mib:.0f} MiB "
-          f"(tree {measured.tree_mib:.0f} MiB), {score.duplicates} duplicate documents"
-          + (f"; {note}" if note else ""), flush=True)
+    print(
+        f"  {measured.wall:.2f} s ({measured.cpu:.2f} s CPU), peak {measured.peak_mib:.0f} MiB "
+        f"(tree {measured.tree_mib:.0f} MiB), {score.duplicates} duplicate documents" + (f"; {note}" if note else ""),
+        flush=True,
+    )
     return Outcome(contender, measured, clusters, score, note)
 
 
@@ -358,8 +387,10 @@ def pair_jaccard(corpus: Path, truth: GroundTruth) -> dict[tuple[str, str], floa
 
 def speed_table(outcomes: list[Outcome], docs: int) -> list[str]:
     rate = {o.contender.key: docs / o.measured.wall for o in outcomes if o.score is not None}
-    head = (f"{'contender':<33} {'docs/s':>7} {'wall s':>7} {'cpu s':>7} {'peak MiB':>8} {'tree MiB':>8} "
-            f"{'x datasketch':>12} {'x rensa':>7} {'others cpu':>10}")
+    head = (
+        f"{'contender':<33} {'docs/s':>7} {'wall s':>7} {'cpu s':>7} {'peak MiB':>8} {'tree MiB':>8} "
+        f"{'x datasketch':>12} {'x rensa':>7} {'others cpu':>10}"
+    )
     lines = [head, "-" * len(head)]
     for o in outcomes:
         m, key = o.measured, o.contender.key
@@ -378,8 +409,10 @@ def speed_table(outcomes: list[Outcome], docs: int) -> list[str]:
 def accuracy_table(outcomes: list[Outcome], truth: GroundTruth, similarity: dict[tuple[str, str], float]) -> list[str]:
     high = [p for p, j in similarity.items() if j >= HIGH_SIMILARITY]
     low = [p for p, j in similarity.items() if j < HIGH_SIMILARITY]
-    head = (f"{'contender':<33} {'dup docs':>8} {'pairs':>7} {'P':>6} {'R':>6} "
-            f"{f'R J>={HIGH_SIMILARITY:g}':>9} {f'R J<{HIGH_SIMILARITY:g}':>8}")
+    head = (
+        f"{'contender':<33} {'dup docs':>8} {'pairs':>7} {'P':>6} {'R':>6} "
+        f"{f'R J>={HIGH_SIMILARITY:g}':>9} {f'R J<{HIGH_SIMILARITY:g}':>8}"
+    )
     lines = [head, "-" * len(head)]
     for o in outcomes:
         if o.score is None or o.clusters is None:
@@ -391,8 +424,9 @@ def accuracy_table(outcomes: list[Outcome], truth: GroundTruth, similarity: dict
             f"{_fmt(sc.recall, '.3f'):>6} {_fmt(truth.recall_of(o.clusters, high), '.3f'):>9} "
             f"{_fmt(truth.recall_of(o.clusters, low), '.3f'):>8}"
         )
-    lines.append(f"{'ground truth':<33} {truth.copies:>8} {len(similarity):>7} {'':>6} {'':>6} "
-                 f"{len(high):>9} {len(low):>8}")
+    lines.append(
+        f"{'ground truth':<33} {truth.copies:>8} {len(similarity):>7} {'':>6} {'':>6} {len(high):>9} {len(low):>8}"
+    )
     return lines
 
 
@@ -415,10 +449,18 @@ def memory_check(base: SynthOptions, corpus: Path, truth: GroundTruth, work: Pat
     """dedup-doc on the corpus, on 4x longer texts, and on 4x the documents."""
     variants = [
         (f"the corpus above ({base.min_words}-{base.max_words} words)", base, corpus, truth),
-        (f"4x longer ({base.min_words * 4}-{base.max_words * 4} words)",
-         SynthOptions(base.docs, base.min_words * 4, base.max_words * 4, base.copy_share, base.seed), None, None),
-        ("4x documents", SynthOptions(base.docs * 4, base.min_words, base.max_words, base.copy_share, base.seed),
-         None, None),
+        (
+            f"4x longer ({base.min_words * 4}-{base.max_words * 4} words)",
+            SynthOptions(base.docs, base.min_words * 4, base.max_words * 4, base.copy_share, base.seed),
+            None,
+            None,
+        ),
+        (
+            "4x documents",
+            SynthOptions(base.docs * 4, base.min_words, base.max_words, base.copy_share, base.seed),
+            None,
+            None,
+        ),
     ]
     dedup = _dedup_command()
     jobs_args = ["--jobs", str(jobs)] if jobs else []
@@ -431,8 +473,19 @@ def memory_check(base: SynthOptions, corpus: Path, truth: GroundTruth, work: Pat
             folder = work / f"memory-corpus-{k}"
             print(f"\n[memory] generating {label}: {options.docs} documents", flush=True)
             known = write_corpus(generate(options), folder)
-        argv = [*dedup, "scan", str(folder), "--no-clean", "--level", "doc", *jobs_args, "--format", "json",
-                "-o", str(work / f"memory-{k}.json")]
+        argv = [
+            *dedup,
+            "scan",
+            str(folder),
+            "--no-clean",
+            "--level",
+            "doc",
+            *jobs_args,
+            "--format",
+            "json",
+            "-o",
+            str(work / f"memory-{k}.json"),
+        ]
         print(f"\n[memory] {shlex.join(argv)}", flush=True)
         try:
             m = measure(argv, work / f"memory-{k}.log")
@@ -466,8 +519,9 @@ def _versions() -> str:
         except metadata.PackageNotFoundError:
             parts.append(f"{package} (not installed)")
     try:
-        rev = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"],
-                             capture_output=True, text=True, check=True).stdout.strip()
+        rev = subprocess.run(
+            ["git", "-C", str(REPO), "describe", "--always", "--dirty"], capture_output=True, text=True, check=True
+        ).stdout.strip()
         parts.append(f"repo {rev}")
     except (OSError, subprocess.CalledProcessError):
         pass
@@ -482,10 +536,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1, help="seed of the corpus (default 1)")
     parser.add_argument("--jobs", type=int, default=None, help="passed to dedup scan --jobs (default: dedup's)")
     parser.add_argument("--keep", metavar="DIR", type=Path, help="write the corpus to DIR (new or empty) and keep it")
-    parser.add_argument("--skip", action="append", default=[], metavar="NAME",
-                        help="leave out a contender: datasketch, rensa, dedup-doc, dedup (repeat or comma-separate)")
-    parser.add_argument("--memory-check", action="store_true",
-                        help="also run dedup-doc on 4x longer texts and on 4x the documents")
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="leave out a contender: datasketch, rensa, dedup-doc, dedup (repeat or comma-separate)",
+    )
+    parser.add_argument(
+        "--memory-check", action="store_true", help="also run dedup-doc on 4x longer texts and on 4x the documents"
+    )
     args = parser.parse_args(argv)
 
     names = {"datasketch", "rensa", "dedup-doc", "dedup"}
@@ -506,9 +566,11 @@ def main(argv: list[str] | None = None) -> int:
         corpus = args.keep if args.keep is not None else work / "corpus"
         start = time.perf_counter()
         truth = write_corpus(generate(options), corpus)
-        print(f"corpus: {corpus}: {docs} documents ({docs - truth.copies} originals, {truth.copies} near-copies), "
-              f"{truth.words / docs:.0f} words and {truth.bytes / docs / 1024:.1f} KiB a document on average, "
-              f"{truth.bytes / 2**20:.1f} MiB; generated in {time.perf_counter() - start:.1f} s")
+        print(
+            f"corpus: {corpus}: {docs} documents ({docs - truth.copies} originals, {truth.copies} near-copies), "
+            f"{truth.words / docs:.0f} words and {truth.bytes / docs / 1024:.1f} KiB a document on average, "
+            f"{truth.bytes / 2**20:.1f} MiB; generated in {time.perf_counter() - start:.1f} s"
+        )
 
         outcomes = [run(c, work, truth) for c in contenders(corpus, work, args.jobs, skip)]
         similarity = pair_jaccard(corpus, truth)

@@ -172,8 +172,14 @@ def _norm(s: str) -> str:
 _KINDS = [
     ("comments", r"comment|repl(?:y|ies)|captcha|discussion|says:|responses?"),
     ("cookie/consent", r"cookie|consent|privacy settings|gdpr"),
-    ("share/follow/subscribe", r"share|follow|subscribe|newsletter|sign up|sign in|log in|member|inbox|facebook|twitter|linkedin|pinterest|instagram"),
-    ("related/read-more", r"related|popular|read more|recommended|trending|latest|more (?:from|stories|articles)|you may|editor"),
+    (
+        "share/follow/subscribe",
+        r"share|follow|subscribe|newsletter|sign up|sign in|log in|member|inbox|facebook|twitter|linkedin|pinterest|instagram",
+    ),
+    (
+        "related/read-more",
+        r"related|popular|read more|recommended|trending|latest|more (?:from|stories|articles)|you may|editor",
+    ),
     ("image caption/credit", r"photo|image|picture|credit|getty|shutterstock|©"),
     ("copyright/legal", r"copyright|rights reserved|terms|privacy|disclaimer|affiliate|commission"),
     ("author/date", r"\bby\b|author|published|updated|posted|\b20\d\d\b|\d+ min"),
@@ -241,8 +247,10 @@ def breakdown(pages: list[Page], results, out) -> None:
     print(f"  leaked words (output lines not in the truth), by kind: {total}", file=out)
     for kind, c in leak_lines.most_common():
         print(f"    {kind:<24} {c:>7}  {c / max(1, total):5.1%}", file=out)
-    print("  article words wrongly removed (in the truth, lost from the output), by rule,"
-          " of all words the rule removed:", file=out)
+    print(
+        "  article words wrongly removed (in the truth, lost from the output), by rule, of all words the rule removed:",
+        file=out,
+    )
     for rule, c in wrong_rule.most_common():
         print(f"    {rule:<24} {c:>7} of {rule_total[rule]:>8}", file=out)
     return examples
@@ -321,10 +329,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {method:<20} {f1:6.3f} {p:6.3f} {rc:6.3f}")
             table.append((name, method, f1, p, rc))
         desc = stats.describe(top=5)
-        print(f"  corpus stats: {desc['documents']} documents, {desc['groups']} groups, "
-              f"{desc['repeated_lines']} repeated lines learned; most frequent: "
-              + "; ".join(f"{m['text']!r} x{m['documents']}" for m in desc["most_frequent"]))
-        print(f"  clean_text on the dumps: {1000 * t_plain / max(1, len(pages)):.2f} ms/page (fingerprint + stats + clean)")
+        print(
+            f"  corpus stats: {desc['documents']} documents, {desc['groups']} groups, "
+            f"{desc['repeated_lines']} repeated lines learned; most frequent: "
+            + "; ".join(f"{m['text']!r} x{m['documents']}" for m in desc["most_frequent"])
+        )
+        print(
+            f"  clean_text on the dumps: {1000 * t_plain / max(1, len(pages)):.2f} ms/page (fingerprint + stats + clean)"
+        )
         print("  plain-text path:")
         examples = breakdown(pages, plain, sys.stdout)
         if args.examples:
@@ -336,7 +348,9 @@ def main(argv: list[str] | None = None) -> int:
         breakdown(pages, html_res, sys.stdout)
     print("\nthroughput, fingerprint + clean_text (CPU time, one process):")
     corpus_dir = Path(__file__).resolve().parents[1] / "corpus"
-    _report_throughput("corpus/ sample files", [p.read_text(encoding="utf-8") for p in sorted(corpus_dir.glob("*.txt"))])
+    _report_throughput(
+        "corpus/ sample files", [p.read_text(encoding="utf-8") for p in sorted(corpus_dir.glob("*.txt"))]
+    )
     _report_throughput("article bodies (aeb ground truth)", articles)
     _report_throughput("naive scraper dumps (aeb)", dumps)
     print("\nsummary (F1 / P / R):")
@@ -346,9 +360,11 @@ def main(argv: list[str] | None = None) -> int:
     print("\ntargets:")
     for name in sets:
         plain, html, traf = (f1s[(name, m)] for m in ("clean_text(dump)", "clean_html", "trafilatura"))
-        print(f"  {name:<5} plain-text F1 {plain:.3f} (target >= 0.900: {'met' if plain >= 0.9 else 'NOT met'});"
-              f" HTML F1 {html:.3f} vs trafilatura {traf:.3f}, {html - traf:+.3f}"
-              f" (target >= +0.010: {'met' if html - traf >= 0.01 else 'NOT met'})")
+        print(
+            f"  {name:<5} plain-text F1 {plain:.3f} (target >= 0.900: {'met' if plain >= 0.9 else 'NOT met'});"
+            f" HTML F1 {html:.3f} vs trafilatura {traf:.3f}, {html - traf:+.3f}"
+            f" (target >= +0.010: {'met' if html - traf >= 0.01 else 'NOT met'})"
+        )
     return 0
 
 

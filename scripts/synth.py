@@ -58,8 +58,35 @@ ABRIDGE_SHARE = 0.3
 ABRIDGE_CUT = (0.1, 0.4)
 CURLY_SHARE = 0.3
 
-_ONSETS = ("", "b", "br", "c", "ch", "d", "f", "g", "gr", "h", "j", "k", "l", "m", "n", "p",
-           "pl", "r", "s", "sh", "st", "t", "th", "tr", "v", "w", "z")
+_ONSETS = (
+    "",
+    "b",
+    "br",
+    "c",
+    "ch",
+    "d",
+    "f",
+    "g",
+    "gr",
+    "h",
+    "j",
+    "k",
+    "l",
+    "m",
+    "n",
+    "p",
+    "pl",
+    "r",
+    "s",
+    "sh",
+    "st",
+    "t",
+    "th",
+    "tr",
+    "v",
+    "w",
+    "z",
+)
 _VOWELS = ("a", "e", "i", "o", "u", "ai", "ea", "ou", "y")
 _CODAS = ("", "", "", "n", "r", "s", "t", "l", "m", "nd", "st", "ck")
 _ENDS = (".", ".", ".", ".", ".", ".", ".", ".", "?", "!")
@@ -307,7 +334,7 @@ def _edit(rng: random.Random, vocab: _Vocabulary, paragraphs: list[list[str]], e
             new = vocab.draw(rng, 1)[0]
             if core[:1].isupper():
                 new = new.capitalize()
-            tokens[t] = old[:start] + new + old[start + len(core):]
+            tokens[t] = old[:start] + new + old[start + len(core) :]
 
 
 def _abridge(paragraphs: list[list[str]], cut: float) -> list[list[str]]:

@@ -1,9 +1,22 @@
-"""Matching normalisation, stable hashes and the cheap language test."""
+"""Matching normalisation, stable hashes, the cheap language test, and huge lines."""
 
 import doctest
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 import clean.lines as lines
-from clean.lines import ends_sentence, english_share, is_english, line_hash, normalise, normalise_lines
+from clean.lines import (
+    ends_sentence,
+    english_share,
+    is_english,
+    key,
+    key_hash,
+    line_keys,
+    normalise,
+    normalise_lines,
+    segments,
+)
 
 
 def test_doctests() -> None:
@@ -24,11 +37,15 @@ def test_normalise_lines_keeps_one_entry_per_line() -> None:
     assert words[3] == ["über", "straße"]
 
 
-def test_line_hash_is_stable_across_runs() -> None:
-    # A fixed value: the hash must not depend on PYTHONHASHSEED or the process.
-    assert line_hash("all rights reserved") == line_hash("all rights reserved")
-    assert line_hash("all rights reserved") != line_hash("all rights reserved.")
-    assert 0 <= line_hash("x") < 2**64
+KEY_HASH = 3586770945095222925  # blake2b, 8 bytes, little-endian, of b"allrightsreserved"
+
+
+def test_key_hash_is_stable_across_runs() -> None:
+    # A fixed value: the hash must not depend on PYTHONHASHSEED or the process (corpus
+    # statistics are learned in worker processes and may be stored).
+    assert key_hash(b"allrightsreserved") == KEY_HASH
+    assert key_hash(key(normalise_lines("All rights reserved.")[0])) == KEY_HASH
+    assert 0 <= key_hash(b"x") < 2**64
 
 
 def test_english_detection_on_real_sentences() -> None:
@@ -44,3 +61,29 @@ def test_ends_sentence() -> None:
     assert ends_sentence("“Really?”")
     assert ends_sentence("彼は言った。")
     assert not ends_sentence("Ukrainian president on North Korean soldiers")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["", "a", "ab cd", "x" * 9, "x" * 10, "y" * 11, "z" * 25]), max_size=12))
+def test_segments_cover_every_line_and_find_the_long_ones(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    rebuilt: list[str] = []
+    for first, start, end, huge in segments(text, limit=10):
+        part = [text[start:end]] if huge else text[start:end].split("\n")
+        assert first == len(rebuilt)
+        rebuilt += part
+    assert rebuilt == text.split("\n")
+    long_ones = {k for k, line in enumerate(lines) if len(line) > 10}
+    assert long_ones == {first for first, _, _, huge in segments(text, limit=10) if huge}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("aZ é’—,.\n\t\x85\u2009\u2010\u3000\xa0\u00c9\u0130\u03a3\udcff")), max_size=40
+    )
+)
+def test_line_keys_are_the_keys_of_the_normalised_words(text: str) -> None:
+    # fingerprints use line_keys, the cleaner key(words): they must agree on every line
+    assert line_keys(text) == [key(words) for words in normalise_lines(text)]
+    assert [" ".join(words) for words in normalise_lines(text)] == [normalise(line) for line in text.split("\n")]

@@ -3,12 +3,13 @@ rules as data: TOML loading, disabling, validation."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from clean import CleanOptions, Rule, RuleSet, builtin_rules, clean_text, load_rules
-from clean.rules import compile_rules
+from clean.rules import CONTAINS, LINE, compile_rules
 from dedup.errors import ConfigError
 
 PARA_1 = (
@@ -58,7 +59,10 @@ def removed_rule(line: str, options: CleanOptions = CleanOptions()) -> str | Non
         ("1.2K shares", "counter"),
         ("3 comments", "comment-form"),
         # cookie banners
-        ("We use cookies to improve your experience. By continuing to use this site you accept our cookie policy.", "cookie-banner"),
+        (
+            "We use cookies to improve your experience. By continuing to use this site you accept our cookie policy.",
+            "cookie-banner",
+        ),
         ("Accept all cookies", "cookie-banner"),
         # image credits
         ("Images source: © Getty Images | 2024 Anadolu", "image-credit"),
@@ -194,9 +198,15 @@ def test_missing_rules_file(tmp_path: Path) -> None:
 def test_builtin_rules_are_valid_and_compile_for_both_languages() -> None:
     ids = {r.id for r in builtin_rules()}
     assert {"comment-form", "nav", "share-prompt", "image-credit", "legal", "related-list"} <= ids
+    for rule in builtin_rules():
+        # built-ins skip validation at import; they must pass it all the same
+        assert Rule(**dataclasses.asdict(rule)) == rule
     for english in (True, False):
         compiled = compile_rules(RuleSet(), english)
-        assert compiled.line is not None and compiled.contains is not None
+        assert compiled.kind(LINE) and compiled.kind(CONTAINS)
+    english = {r.id for r in compile_rules(RuleSet(), True).rules}
+    other = {r.id for r in compile_rules(RuleSet(), False).rules}
+    assert "comment-form" in english - other and "image-credit" in english & other
 
 
 def test_rule_validation() -> None:

@@ -4,6 +4,8 @@ fallback, and invariants checked with hypothesis."""
 from __future__ import annotations
 
 import re
+import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -31,9 +33,7 @@ def cleaned(corpus_dir: Path) -> dict[str, CleanResult]:
 def paragraphs(text: str, min_words: int) -> list[str]:
     """The input's article-like lines: long lines that end a sentence."""
     return [
-        line.strip()
-        for line in text.split("\n")
-        if len(line.split()) >= min_words and re.search(r"[.!?”\"]\s*$", line)
+        line.strip() for line in text.split("\n") if len(line.split()) >= min_words and re.search(r"[.!?”\"]\s*$", line)
     ]
 
 
@@ -153,7 +153,9 @@ def test_polish_and_cjk_text_is_kept() -> None:
         "Informację przekazał w poniedziałek ukraiński minister obrony, nie podając jednak szczegółów starcia.\n"
     )
     assert clean_text(polish).text == polish.strip()
-    chinese = "朝鲜士兵在库尔斯克地区首次与乌克兰军队交火，并出现伤亡。\n乌克兰国防部长证实了这一消息，但没有透露更多细节。"
+    chinese = (
+        "朝鲜士兵在库尔斯克地区首次与乌克兰军队交火，并出现伤亡。\n乌克兰国防部长证实了这一消息，但没有透露更多细节。"
+    )
     assert clean_text(chinese).text == chinese
 
 
@@ -223,7 +225,9 @@ def documents(language: list[str]) -> st.SearchStrategy[str]:
     """Documents of one language mixed with page chrome and arbitrary text. (Language is
     detected per document; a tiny document mixing two languages near the threshold can
     flip between passes, which is outside what these properties claim.)"""
-    line = st.one_of(st.sampled_from(BOILERPLATE + language), st.text(alphabet=st.characters(codec="utf-8"), max_size=40))
+    line = st.one_of(
+        st.sampled_from(BOILERPLATE + language), st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
+    )
     return st.lists(line, max_size=30).map("\n".join)
 
 
@@ -288,3 +292,27 @@ def test_hard_wrapped_paragraphs_are_article_text() -> None:
     )
     result = clean_text(text)
     assert result.text == text.split("\n\n", 1)[1].split("\n\nShare")[0]
+
+
+def test_a_huge_line_is_content_and_cheap() -> None:
+    # A multi-MB line cannot be page chrome: it is kept as it is, never normalised or
+    # matched (fast, and no copies of it beyond the output), while the lines around it
+    # are cleaned as usual and corpus statistics skip it.
+    line = " ".join(f"word{n % 977} “quoted” share more 2024 cookie" for n in range(100_000))  # 4 MB
+    assert len(line) > 3_000_000
+    text = "Home\nNews\n\n" + line + "\n\nShare this article\n© 2024 Example Media"
+    clean_text("Rules are compiled on first use, not timed here.")
+    tracemalloc.start()
+    start = time.process_time()
+    fp = fingerprint(text)
+    result = clean_text(text)
+    alone = clean_text(line)
+    seconds = time.process_time() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert seconds < 0.5  # normalising and matching it took several seconds
+    assert peak < 3 * len(line)  # the line itself, its one copy in the output, small change
+    assert len(fp) == 4  # the four short lines, not the huge one
+    assert result.text == line and alone.text == line
+    assert [r.rule for r in result.removed] == ["nav", "share-prompt", "copyright"]
+    assert result.line_map == (4,)

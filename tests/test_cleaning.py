@@ -2,8 +2,8 @@ import pytest
 
 from dedup import Document
 from dedup.cleaning import CleanRunOptions, clean_documents
-from dedup.errors import InputError, OptionsError
 from dedup.engine import Failure
+from dedup.errors import InputError, OptionsError
 from dedup.work import Cleaned
 
 FOOTER = ["Subscribe to our newsletter for the latest news", "© 2024 Example Media. All rights reserved."]

@@ -8,8 +8,10 @@ import sys
 import textwrap
 import time
 
+import numpy as np
 import pytest
 
+import dedup.index
 from dedup import Document, ScanOptions, render_json, scan, scan_paths
 from dedup.errors import DedupError, InputError
 from dedup.index import STORED_OPTIONS, Index, IndexFileError, IndexOptionsError
@@ -38,9 +40,11 @@ def _edit(text, pairs):
 
 
 def _key_rows(path):
+    """Band key pairs stored (16 bytes each in the key blocks)."""
     with sqlite3.connect(path) as db:
-        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE name LIKE '%_keys_%'")]
-        return sum(db.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in tables)
+        return sum(
+            db.execute(f"SELECT total(length(data)) FROM {t}_blocks").fetchone()[0] // 16 for t in ("doc", "para")
+        )
 
 
 @pytest.mark.parametrize("clean", [True, False])
@@ -219,12 +223,14 @@ def test_foreign_and_damaged_files_give_clear_errors(tmp_path, texts):
         Index(tmp_path / "missing.idx", create=False)
     assert not (tmp_path / "missing.idx").exists()
 
-    newer = tmp_path / "newer.idx"
-    Index(newer, clean=False).close()
-    with sqlite3.connect(newer) as db:
-        db.execute("UPDATE meta SET value = '99' WHERE name = 'schema'")
-    with pytest.raises(IndexFileError, match="made by a newer dedup"):
-        Index(newer)
+    for schema, message in (("1", "made by an older dedup .*schema 1.*rebuild the index"),
+                            ("99", "made by a newer dedup")):  # fmt: skip
+        other = tmp_path / f"schema{schema}.idx"
+        Index(other, clean=False).close()
+        with sqlite3.connect(other) as db:
+            db.execute("UPDATE meta SET value = ? WHERE name = 'schema'", (schema,))
+        with pytest.raises(IndexFileError, match=message):
+            Index(other)
 
     damaged = tmp_path / "damaged.idx"
     with Index(damaged, clean=False, jobs=1) as index:
@@ -371,3 +377,40 @@ def test_a_writer_gives_up_after_the_timeout_with_a_clear_error(tmp_path, texts)
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+
+
+def test_band_keys_merge_runs_and_find_every_shared_key(tmp_path, monkeypatch):
+    # Tiny blocks and merge slices, so that a few hundred keys make many blocks, slices
+    # of several blocks, and runs of several sizes to merge.
+    monkeypatch.setattr(dedup.index, "BLOCK_PAIRS", 4)
+    monkeypatch.setattr(dedup.index, "_MERGE_SLICE_BITS", 1)
+    rng = np.random.default_rng(5)
+    pool = rng.integers(-(2**63), 2**63 - 1, 300, dtype=np.int64)  # few keys: many shared
+    with Index(tmp_path / "k.idx", clean=False) as index:
+        index._db.execute("BEGIN")
+        keys = dedup.index._Keys(index._db, "para", 3)
+        stored: list[tuple[int, int, int]] = []  # (band, key, item)
+        item = 0
+
+        def check(ask):
+            mine, theirs = keys.find(ask, np.arange(len(ask)))
+            expected = {(q, i) for q in range(len(ask)) for b, key, i in stored if ask[q, b] == key}
+            assert set(zip(mine.tolist(), theirs.tolist())) == expected
+
+        for size in [3, 40, 5, 7, 2, 60, 9, 11, 4, 30, 6]:
+            rows = pool[rng.integers(0, pool.size, (size, 3))]
+            items = np.arange(item, item + size) * 10
+            item += size
+            keys.write(rows, items)
+            stored += [(b, int(rows[k, b]), int(items[k])) for k in range(size) for b in range(3)]
+            check(pool[rng.integers(0, pool.size, (25, 3))])
+        runs = keys.runs()
+        assert len(runs) <= dedup.index.MAX_RUNS and sum(r.pairs for r in runs) == len(stored) // 3
+        assert any(r.bits > 1 for r in runs)  # merged runs were read in slices
+        filed = np.array([[key for b, key, i in stored if i == 50]])
+        assert keys.remove(filed, np.array([50])) == 3
+        stored = [s for s in stored if s[2] != 50]
+        check(filed)
+        check(pool[rng.integers(0, pool.size, (25, 3))])
+        assert sum(r.pairs for r in keys.runs()) == len(stored) // 3
+        index._db.execute("ROLLBACK")
