@@ -660,7 +660,7 @@ def _apply_sections(doc: _Doc, sections: list[tuple[int, str]]) -> set[int]:
                     continue
                 break
             if _sentence_like(doc, j):
-                if doc.words[j] >= _SECTION_STOP_WORDS or last_sentence is not None:
+                if doc.words[j] >= _SECTION_STOP_WORDS or last_sentence is not None or _two_sentences(doc.text[j]):
                     if last_sentence is not None:
                         doc.verdict[last_sentence] = None
                     resumed = True
@@ -672,6 +672,21 @@ def _apply_sections(doc: _Doc, sections: list[tuple[int, str]]) -> set[int]:
         if not resumed:
             walls.add(i)
     return walls
+
+
+# a sentence end after a word that is no abbreviation ("Dr.", "Mrs.", "U.S."), then a capital
+_SECOND_SENTENCE = re.compile(r"(?:\b[a-z]\w+|\w{4,})[.!?][\"”’)]?\s+[\"“‘(]?[A-ZÀ-ÖØ-Þ]\w*\s+\w+")
+
+
+def _two_sentences(line: str) -> bool:
+    """A line of two sentences or more is prose (a teaser is one sentence): a related run stops.
+
+    >>> _two_sentences("Keep this list handy. Adjust the timing as needed.")
+    True
+    >>> _two_sentences("Dr. Smith says the bus network will grow.")
+    False
+    """
+    return _SECOND_SENTENCE.search(line) is not None
 
 
 _RUN_THROUGH = frozenset(
@@ -770,8 +785,9 @@ def _kept_chars(doc: _Doc) -> int:
 def _keep_best_block(doc: _Doc) -> bool:
     """Keep the blank-line-separated block with the most text among lines that only the
     body search removed (no rule, and unknown to corpus statistics); if there are none, the
-    longest line unknown to corpus statistics. Lines the corpus knows are never picked: in
-    a site's short pages they are the same on every page. False if nothing can be kept."""
+    longest line unknown to corpus statistics. Lines the corpus knows are picked only when
+    there is nothing else (in a site's short pages they are the same on every page), so a
+    document is never emptied. False if nothing can be kept."""
     blocks: list[list[int]] = []
     prev = -2
     for i in doc.nonblank:
@@ -786,7 +802,7 @@ def _keep_best_block(doc: _Doc) -> bool:
     best = max(blocks, key=lambda b: sum(len(doc.text[i]) for i in b if eligible(i)), default=None)
     keep = [i for i in best if eligible(i)] if best else []
     if not keep:
-        unknown = [i for i in doc.nonblank if i not in doc.known]
+        unknown = [i for i in doc.nonblank if i not in doc.known] or doc.nonblank
         if not unknown:
             return False
         keep = [max(unknown, key=lambda i: len(doc.text[i]))]

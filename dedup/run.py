@@ -9,7 +9,7 @@ interrupted run leaves the previous output or none.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -240,6 +240,7 @@ def _fate(
     cuts: list[dict[str, Any]],
     scan: ScanOptions,
     reclean: cleaner.CleanOptions | None,
+    dropped: Callable[[int], _Fate | None],
 ) -> _Fate:
     """Kept or duplicate: a copy of a stored document first, then of an earlier kept one;
     a kept document whose paragraphs all repeat earlier ones is a duplicate too.
@@ -247,14 +248,24 @@ def _fate(
     Cutting paragraphs changes what surrounds the rest (a headline that sat inside the
     article may now open the text), so a cut text is cleaned once more with the same
     rules and statistics: the output is then what the cleaner keeps of it, and a run
-    over the output changes nothing."""
+    over the output changes nothing. ``dropped(k)`` is the fate of document ``k``, kept at
+    document level, if it turned out a duplicate all the same: its copies follow it, so
+    that ``duplicate_of`` always names a document written or stored."""
     doc_id = collection.ids[i]
     if doc_id in stored.documents:
         stored_id, sim = stored.documents[doc_id]
         return _Fate(duplicate_of=stored_id, similarity=sim, in_index=True)
     kept_by = int(decisions.kept_by[i])
     if kept_by >= 0:
-        return _Fate(duplicate_of=collection.ids[kept_by], similarity=decisions.doc_similarity[i])
+        via = dropped(kept_by)
+        if via is None:
+            return _Fate(duplicate_of=collection.ids[kept_by], similarity=decisions.doc_similarity[i])
+        reason = f"a copy of {collection.ids[kept_by]}, which repeats kept documents"
+        if via.in_index:
+            return _Fate(duplicate_of=via.duplicate_of, in_index=True, reason=reason)
+        target = collection.ids.index(via.duplicate_of)
+        sim = similarity(collection.shingle_set(target), collection.shingle_set(i))
+        return _Fate(duplicate_of=via.duplicate_of, similarity=sim, reason=reason)
     first, last = collection.column("para_first"), collection.column("para_last")
     spans = [(int(first[c["row"]]), int(last[c["row"]])) for c in cuts]
     text = _without(collection.text(collection.column("text_at", (0, 2))[i]), spans)
@@ -286,6 +297,15 @@ def _write(
     removed = _removed_paragraphs(collection, decisions, stored)
     row_of = {doc_id: i for i, doc_id in enumerate(collection.ids)}
     reclean = clean_options(scan) if scan.clean else None
+    turned: dict[int, _Fate | None] = {}
+
+    def dropped(k: int) -> _Fate | None:
+        """The fate of document ``k`` (kept at document level) if it is a duplicate."""
+        if k not in turned:
+            fate = _fate(k, collection, decisions, stored, removed.get(k, []), scan, reclean, dropped)
+            turned[k] = replace(fate, text="") if fate.duplicate_of is not None else None
+        return turned[k]
+
     kept: list[str] = []
     manifest: list[str] = []
     records = open(folder.work / DOCUMENTS, "w", encoding="utf-8") if options.output_format == "jsonl" else None  # noqa: SIM115
@@ -299,7 +319,7 @@ def _write(
                 continue
             i = row_of[entry]
             info = collection.infos[i]
-            fate = _fate(i, collection, decisions, stored, removed.get(i, []), scan, reclean)
+            fate = turned.get(i) or _fate(i, collection, decisions, stored, removed.get(i, []), scan, reclean, dropped)
             record: dict[str, Any] = {"id": entry, "source": info.doc.source,
                                       "line": info.doc.line if info.doc.record else None, **fate.record()}  # fmt: skip
             if fate.duplicate_of is None:

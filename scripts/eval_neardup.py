@@ -502,7 +502,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\nsweep (document level):")
         print(f"  {'options':<44} {'P':>6} {'R':>6} {'F1':>6} {'pairs':>7} {'sec':>7}")
         for clean, ngram, containment, threshold in itertools.product(
-            (True, False), (3, 5), (0.9, None), (0.5, 0.6, 0.7, 0.8)
+            (True, False), (3, 5), (0.7, 0.8, 0.9, None), (0.4, 0.5, 0.6, 0.8)
         ):
             options = replace(base, clean=clean, ngram=ngram, containment=containment, threshold=threshold)
             groups, secs = run_dedup(docs, options)

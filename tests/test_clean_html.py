@@ -87,3 +87,72 @@ def test_doctests() -> None:
     import clean.html
 
     assert doctest.testmod(clean.html).failed == 0
+
+
+BRIEF = (
+    "<html>\n<head><title>Water main breaks on Elm Street | Example Herald</title></head>\n<body>\n"
+    '<nav><a href="/">Home</a> <a href="/news">News</a></nav>\n'
+    "<article>\n<h1>Water main breaks on Elm Street</h1>\n"
+    "<p>A water main broke on Elm Street early on Monday, flooding two basements and closing the"
+    " road between the station and the market for most of the morning.</p>\n"
+    "<p>Crews expect to finish the repair by the evening, the water company said.</p>\n"
+    "</article>\n</body>\n</html>\n"
+)
+
+
+def test_short_main_text_is_kept_when_the_page_holds_no_longer_body() -> None:
+    from clean.html import _fallback
+
+    main = extract_main_text(BRIEF)
+    assert "A water main broke on Elm Street" in main.text
+    assert "main-text-fallback" not in main.flags
+    # the page's paragraphs are the brief itself: nothing much longer to fall back to
+    assert _fallback(BRIEF, main.text, "Water main breaks on Elm Street", CleanOptions()) is None
+
+
+# the story in plain <div>s: trafilatura's baseline reads it paragraph by paragraph
+PAGE = HTML.replace("<article>", '<div class="story">').replace("</article>", "</div>")
+
+
+def test_short_fragment_falls_back_to_the_body_found_in_the_page_paragraphs() -> None:
+    from clean.html import _fallback
+
+    # trafilatura kept one teaser line of a page whose paragraphs hold the whole story
+    fragment = "Share this article"
+    found = _fallback(PAGE, fragment, "Council expands bus network", CleanOptions())
+    assert found is not None
+    assert found.flags == ("main-text-fallback",)
+    for para in PARAS:
+        assert para in found.text
+    assert not found.text.startswith("Council expands bus network")  # the title is metadata
+    for line, n in zip(found.text.split("\n"), found.line_map):
+        if line:
+            assert n == source_line(line[:40])
+    assert "Follow us on Facebook" not in found.text
+    assert any("Follow us on Facebook" in r.text for r in found.removed)
+
+
+CHECKLIST = (
+    "<html>\n<head><title>Wedding planning checklist | Example Venue</title></head>\n<body>\n<article>\n"
+    "<h1>Wedding planning checklist</h1>\n"
+    "<p>The following checklists provide tools you can print or save for quick reference during your"
+    " planning. They are designed to be useful as you organise your wedding.</p>\n"
+    "<p>Related Resources:</p>\n<ul>\n"
+    '<li><a href="/venues">Venue Comparison Guide - Compare venue features and pricing</a></li>\n'
+    '<li><a href="/timeline">12-Month Planning Timeline - Detailed month-by-month guide</a></li>\n'
+    "</ul>\n<h2>12-Month Wedding Planning Timeline Checklist</h2>\n"
+    "<p>Keep this checklist handy to track your progress. Adjust timing as needed for engagements"
+    " shorter or longer than 12 months.</p>\n<h3>12+ Months Before</h3>\n<ul>\n"
+    "<li>Celebrate engagement – enjoy the moment, throw an engagement party (optional)</li>\n"
+    "<li>Discuss budget and size – determine the total budget and who is contributing</li>\n"
+    "<li>Choose a wedding date range – consider the season and availability</li>\n"
+    "<li>Research and book the venue – tour favourites, compare offerings, set a firm date</li>\n"
+    "</ul>\n</article>\n</body>\n</html>\n"
+)
+
+
+def test_related_box_inside_the_article_stops_at_a_paragraph_of_two_sentences() -> None:
+    result = clean_html(CHECKLIST)
+    assert "Keep this checklist handy to track your progress." in result.text
+    assert "Celebrate engagement" in result.text
+    assert "Research and book the venue" in result.text

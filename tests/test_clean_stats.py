@@ -215,3 +215,18 @@ def test_doctests() -> None:
     import clean.stats
 
     assert doctest.testmod(clean.stats).failed == 0
+
+
+def test_a_page_of_nothing_but_site_chrome_is_not_emptied() -> None:
+    # Every line of the last page is the site's footer: the cleaner keeps its longest line
+    # and flags the page rather than emit an empty text (a run would write an empty file).
+    builder = CorpusStatsBuilder()
+    labels = [FOOTER[0], FOOTER[2]]  # no sentence among them
+    texts = [page(n) for n in range(8)] + ["\n".join(labels)]
+    for text in texts:
+        builder.add(fingerprint(text), "herald.example")
+    stats = builder.build()
+    result = clean_text(texts[-1], CleanOptions(), stats, "herald.example")
+    assert result.text == max(labels, key=len)
+    assert "kept-best-block" in result.flags
+    assert clean_text(page(3), CleanOptions(), stats, "herald.example").text == article(3)

@@ -45,6 +45,13 @@ def _counts_match(out):
         assert summary[status] == statuses.count(status)
     assert summary["paragraphs_removed"] == sum(len(r.get("paragraphs_removed", [])) for r in manifest)
     assert summary["boilerplate_lines_removed"] == sum(r.get("boilerplate_lines_removed", 0) for r in manifest)
+    # what a duplicate or a removed paragraph repeats is in the output (or in an index)
+    written = {r["id"] for r in manifest if r["status"] == "kept"}
+    for r in manifest:
+        if r["status"] == "duplicate" and not r.get("in_index"):
+            assert r["duplicate_of"] in written, r
+        for cut in r.get("paragraphs_removed", []):
+            assert cut["duplicate_of"].get("in_index") or cut["duplicate_of"]["id"] in written, r
     return manifest
 
 
@@ -301,6 +308,31 @@ def test_a_run_over_its_own_output_changes_nothing(tmp_path_factory, docs):
     texts1 = {k: v for k, v in _tree(base / "out1").items() if k.endswith(".txt")}
     texts2 = {k: v for k, v in _tree(base / "out2").items() if k.endswith(".txt")}
     assert texts1 == texts2
+
+
+def test_a_copy_of_a_document_whose_paragraphs_all_repeat_follows_it(tmp_path):
+    # doc2 is kept at document level (too short beside doc0 to be its abridged copy) but
+    # every paragraph of it repeats doc0: it is dropped, and so is its exact copy doc3,
+    # as a duplicate of doc0 (the document written), not of doc2 (which is not).
+    a = (
+        "A significant number of North Korean soldiers were killed in the first clashes against Ukraine alongside"
+        ' Russian forces. This information was reported by "The New York Times," citing anonymous Ukrainian and'
+        " American sources."
+    )
+    b = (
+        'According to the "NYT," the clashes occurred in the Kursk region of Russia, where Ukrainian forces have'
+        " been conducting operations since August. An anonymous Ukrainian official stated that the skirmish was"
+        " limited and aimed at detecting weak points in Ukrainian defence lines. The North Koreans were part of the"
+        " 810th Independent Guards Marine Brigade."
+    )
+    _write_corpus(tmp_path / "src", [[a, b], [b], [a], [a]], [])
+    result = run_paths([str(tmp_path / "src")], str(tmp_path / "out"), ONE_JOB)
+    manifest = {r["id"]: r for r in _counts_match(tmp_path / "out")}
+    assert result.summary.kept == 1 and result.summary.duplicate == 3
+    assert manifest["doc2.txt"]["reason"] == "every paragraph repeats a kept document"
+    copy = manifest["doc3.txt"]
+    assert copy["duplicate_of"] == "doc0.txt" and "doc2.txt" in copy["reason"]
+    assert copy["similarity"] == manifest["doc2.txt"]["similarity"] < 0.5
 
 
 def test_daily_batches_against_an_index(corpus_dir, tmp_path):
