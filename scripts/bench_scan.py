@@ -41,6 +41,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -313,19 +314,7 @@ def contenders(corpus: Path, work: Path, jobs: int | None, skip: set[str]) -> li
         Contender(
             "dedup-doc",
             "dedup --no-clean --level doc",
-            (
-                *dedup,
-                "scan",
-                str(corpus),
-                "--no-clean",
-                "--level",
-                "doc",
-                *jobs_args,
-                "--format",
-                "json",
-                "-o",
-                str(work / "dedup-doc.json"),
-            ),
+            _doc_scan(dedup, corpus, jobs_args, work / "dedup-doc.json"),
             work / "dedup-doc.json",
             "dedup",
         ),
@@ -473,19 +462,7 @@ def memory_check(base: SynthOptions, corpus: Path, truth: GroundTruth, work: Pat
             folder = work / f"memory-corpus-{k}"
             print(f"\n[memory] generating {label}: {options.docs} documents", flush=True)
             known = write_corpus(generate(options), folder)
-        argv = [
-            *dedup,
-            "scan",
-            str(folder),
-            "--no-clean",
-            "--level",
-            "doc",
-            *jobs_args,
-            "--format",
-            "json",
-            "-o",
-            str(work / f"memory-{k}.json"),
-        ]
+        argv = list(_doc_scan(dedup, folder, jobs_args, work / f"memory-{k}.json"))
         print(f"\n[memory] {shlex.join(argv)}", flush=True)
         try:
             m = measure(argv, work / f"memory-{k}.log")
@@ -526,6 +503,11 @@ def _versions() -> str:
     except (OSError, subprocess.CalledProcessError):
         pass
     return ", ".join(parts)
+
+
+def _doc_scan(dedup: Sequence[str], folder: Path, jobs_args: Sequence[str], out: Path) -> tuple[str, ...]:
+    """The command line of a document-level scan without cleaning, report to ``out``."""
+    return (*dedup, "scan", str(folder), "--no-clean", "--level", "doc", *jobs_args, "--format", "json", "-o", str(out))
 
 
 def main(argv: list[str] | None = None) -> int:
