@@ -23,7 +23,17 @@ import clean as cleaner
 from . import __version__
 from .cleaning import CleanRunOptions, clean_documents
 from .config import find_config, load_config
-from .console import EXIT_PARTIAL, Progress, emit_report, library_errors, plural, report_failure, setup_logging
+from .console import (
+    EXIT_PARTIAL,
+    Progress,
+    emit_report,
+    input_options,
+    library_errors,
+    plural,
+    report_failure,
+    setup_logging,
+    with_options,
+)
 from .engine import Failure
 from .index import STORED_OPTIONS, Index
 from .index_cli import index
@@ -58,17 +68,8 @@ def _matching_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--keep", type=click.Choice(KEEP_RULES), default="first", show_default=True,
                      help="Which document of a cluster is kept: first in input order, or longest."),
         click.option("--clean/--no-clean", default=True, show_default=True, help="Strip boilerplate before matching."),
-        click.option("--rules", "clean_rules", type=click.Path(exists=True, dir_okay=False),
-                     help="TOML file adding cleaning patterns or disabling built-in rules."),
-        click.option("--text-field", default="text", show_default=True, help="JSON field holding the text."),
-        click.option("--id-field", default="id", show_default=True, help="JSON field holding the document id."),
-        click.option("--jobs", "-j", type=int, default=None, help="Worker processes  [default: all cores]"),
-        click.option("--verbose", "-v", count=True, help="More detail on stderr (-vv for debugging)."),
-        click.option("--quiet", "-q", is_flag=True, help="Only errors on stderr; no progress display."),
     ]  # fmt: skip
-    for option in reversed(options):
-        command = option(command)
-    return command
+    return with_options(command, options + input_options())
 
 
 _SCAN_FIELDS = set(ScanOptions.__dataclass_fields__)

@@ -27,8 +27,10 @@ __all__ = [
     "library_errors",
     "plural",
     "emit_report",
+    "input_options",
     "report_failure",
     "setup_logging",
+    "with_options",
 ]
 
 EXIT_PARTIAL = 3
@@ -60,6 +62,29 @@ class Progress:
     def done(self) -> None:
         if self.shown:
             click.echo("\r" + " " * 60 + "\r", err=True, nl=False)
+
+
+def input_options() -> list[Callable[[Callable[..., Any]], Callable[..., Any]]]:
+    """Options of every command that reads documents: cleaning rules, JSON fields,
+    workers and verbosity."""
+    return [
+        click.option("--rules", "clean_rules", type=click.Path(exists=True, dir_okay=False),
+                     help="TOML file adding cleaning patterns or disabling built-in rules."),
+        click.option("--text-field", default="text", show_default=True, help="JSON field holding the text."),
+        click.option("--id-field", default="id", show_default=True, help="JSON field holding the document id."),
+        click.option("--jobs", "-j", type=int, default=None, help="Worker processes  [default: all cores]"),
+        click.option("--verbose", "-v", count=True, help="More detail on stderr (-vv for debugging)."),
+        click.option("--quiet", "-q", is_flag=True, help="Only errors on stderr; no progress display."),
+    ]  # fmt: skip
+
+
+def with_options(
+    command: Callable[..., Any], options: list[Callable[[Callable[..., Any]], Callable[..., Any]]]
+) -> Callable[..., Any]:
+    """``command`` with these click options, listed in ``--help`` in this order."""
+    for option in reversed(options):
+        command = option(command)
+    return command
 
 
 def setup_logging(verbose: int, quiet: bool) -> None:

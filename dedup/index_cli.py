@@ -16,7 +16,17 @@ from typing import Any
 
 import click
 
-from .console import EXIT_PARTIAL, Progress, emit_report, library_errors, plural, report_failure, setup_logging
+from .console import (
+    EXIT_PARTIAL,
+    Progress,
+    emit_report,
+    input_options,
+    library_errors,
+    plural,
+    report_failure,
+    setup_logging,
+    with_options,
+)
 from .index import Index
 from .options import KEEP_RULES, LEVELS, ScanOptions
 from .output import check_output_file
@@ -51,17 +61,8 @@ def _index_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--ngram", type=int, default=None, help=f"Words per shingle.  [new: {d.ngram}]"),
         click.option("--seed", type=int, default=None, help=f"MinHash seed.  [new: {d.seed}]"),
         click.option("--clean/--no-clean", default=None, help="Strip boilerplate before matching.  [new: clean]"),
-        click.option("--rules", "clean_rules", type=click.Path(exists=True, dir_okay=False), default=None,
-                     help="TOML file adding cleaning patterns or disabling built-in rules."),
-        click.option("--text-field", default="text", show_default=True, help="JSON field holding the text."),
-        click.option("--id-field", default="id", show_default=True, help="JSON field holding the document id."),
-        click.option("--jobs", "-j", type=int, default=None, help="Worker processes  [default: all cores]"),
-        click.option("--verbose", "-v", count=True, help="More detail on stderr (-vv for debugging)."),
-        click.option("--quiet", "-q", is_flag=True, help="Only errors on stderr; no progress display."),
     ]  # fmt: skip
-    for option in reversed(options):
-        command = option(command)
-    return command
+    return with_options(command, options + input_options())
 
 
 def _settings(given: dict[str, Any]) -> dict[str, Any]:

@@ -37,7 +37,6 @@ class Matches:
     clusters: list[list[int]]
     candidates: int
     rejected: int
-    exact_pairs: int
 
 
 # LSH for documents is tuned no lower than this: pairs that only containment accepts can
@@ -105,7 +104,7 @@ def match(
     """
     active = np.asarray(active, dtype=np.int64)
     if active.size < 2:
-        return Matches([], 0, 0, 0)
+        return Matches([], 0, 0)
     # Exact groups: sort the active items by key; equal neighbours are copies.
     order = active[np.lexsort((active, exact[active, 1], exact[active, 0]))]
     ordered = exact[order]
@@ -133,7 +132,7 @@ def match(
 
     involved = np.unique(np.concatenate([copies, copy_reps, np.asarray(accepted, dtype=np.int64).reshape(-1)]))
     if involved.size == 0:
-        return Matches([], len(cand), rejected, 0)
+        return Matches([], len(cand), rejected)
     local = {int(item): k for k, item in enumerate(involved.tolist())}
     uf = UnionFind(involved.size)
     for a, b in zip(copies.tolist(), copy_reps.tolist()):
@@ -141,4 +140,4 @@ def match(
     for a, b in accepted:
         uf.union(local[a], local[b])
     groups = [[int(involved[k]) for k in group] for group in uf.groups()]
-    return Matches(groups, len(cand), rejected, int(copies.size))
+    return Matches(groups, len(cand), rejected)

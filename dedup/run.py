@@ -297,14 +297,19 @@ def _write(
     removed = _removed_paragraphs(collection, decisions, stored)
     row_of = {doc_id: i for i, doc_id in enumerate(collection.ids)}
     reclean = clean_options(scan) if scan.clean else None
-    turned: dict[int, _Fate | None] = {}
+    keepers = {members[0] for members in decisions.doc_clusters}
+    fates: dict[int, _Fate] = {}  # of documents whose turn has not come, and of keepers
+
+    def fate_of(k: int) -> _Fate:
+        if k in fates:
+            return fates[k]
+        fates[k] = _fate(k, collection, decisions, stored, removed.get(k, []), scan, reclean, dropped)
+        return fates[k]
 
     def dropped(k: int) -> _Fate | None:
         """The fate of document ``k`` (kept at document level) if it is a duplicate."""
-        if k not in turned:
-            fate = _fate(k, collection, decisions, stored, removed.get(k, []), scan, reclean, dropped)
-            turned[k] = replace(fate, text="") if fate.duplicate_of is not None else None
-        return turned[k]
+        fate = fate_of(k)
+        return fate if fate.duplicate_of is not None else None
 
     kept: list[str] = []
     manifest: list[str] = []
@@ -319,7 +324,11 @@ def _write(
                 continue
             i = row_of[entry]
             info = collection.infos[i]
-            fate = turned.get(i) or _fate(i, collection, decisions, stored, removed.get(i, []), scan, reclean, dropped)
+            fate = fate_of(i)
+            if i in keepers:  # its copies ask what became of it: remember that, not the text
+                fates[i] = replace(fate, text="", cuts=(), recleaned=())
+            else:
+                del fates[i]
             record: dict[str, Any] = {"id": entry, "source": info.doc.source,
                                       "line": info.doc.line if info.doc.record else None, **fate.record()}  # fmt: skip
             if fate.duplicate_of is None:
