@@ -8,6 +8,7 @@ the cleaning calls so that lines recurring across a site's pages go too.
 
 import logging
 
+from .errors import CleanError, CleanOptionsError, RulesError
 from .html import MainText, clean_html, extract_main_text
 from .options import CleanOptions
 from .result import CleanResult, Removal
@@ -16,7 +17,9 @@ from .stats import CorpusStats, CorpusStatsBuilder, Fingerprint, fingerprint
 from .text import clean_text
 
 __all__ = [
+    "CleanError",
     "CleanOptions",
+    "CleanOptionsError",
     "CleanResult",
     "CorpusStats",
     "CorpusStatsBuilder",
@@ -25,6 +28,7 @@ __all__ = [
     "Removal",
     "Rule",
     "RuleSet",
+    "RulesError",
     "builtin_rules",
     "clean_html",
     "clean_text",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ._errors import options_error
+from .errors import CleanOptionsError
 from .rules import RuleSet
 
 __all__ = ["CleanOptions"]
@@ -42,15 +42,15 @@ class CleanOptions:
 
     def __post_init__(self) -> None:
         if not isinstance(self.rules, RuleSet):
-            raise options_error(
+            raise CleanOptionsError(
                 f"rules must be a RuleSet (from load_rules() or RuleSet()), got {type(self.rules).__name__}"
             )
         if self.english not in (None, True, False):
-            raise options_error(f"english must be None (detect), True or False, got {self.english!r}")
+            raise CleanOptionsError(f"english must be None (detect), True or False, got {self.english!r}")
         if not isinstance(self.corpus_min_docs, int) or not 2 <= self.corpus_min_docs <= 1_000_000:
-            raise options_error(
+            raise CleanOptionsError(
                 f"corpus_min_docs must be an integer from 2 to 1000000, got {self.corpus_min_docs!r}"
                 " (a line seen in one document only is never corpus boilerplate)"
             )
         if not 0.0 <= self.fallback_fraction < 1.0:
-            raise options_error(f"fallback_fraction must be in [0, 1), got {self.fallback_fraction!r}")
+            raise CleanOptionsError(f"fallback_fraction must be in [0, 1), got {self.fallback_fraction!r}")

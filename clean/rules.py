@@ -33,7 +33,7 @@ try:
 except ImportError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
-from ._errors import config_error
+from .errors import RulesError
 
 __all__ = ["MATCH_KINDS", "Rule", "RuleSet", "builtin_rules", "load_rules"]
 
@@ -53,20 +53,20 @@ class Rule:
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", self.id):
-            raise config_error(f"rule id {self.id!r}: expected lower-case letters, digits and '-', like 'my-footer'")
+            raise RulesError(f"rule id {self.id!r}: expected lower-case letters, digits and '-', like 'my-footer'")
         if self.match not in MATCH_KINDS:
-            raise config_error(f"rule {self.id!r}: match must be one of {', '.join(MATCH_KINDS)}, got {self.match!r}")
+            raise RulesError(f"rule {self.id!r}: match must be one of {', '.join(MATCH_KINDS)}, got {self.match!r}")
         if self.max_words < 1:
-            raise config_error(f"rule {self.id!r}: max_words must be >= 1, got {self.max_words}")
+            raise RulesError(f"rule {self.id!r}: max_words must be >= 1, got {self.max_words}")
         if isinstance(self.keywords, list):
             object.__setattr__(self, "keywords", tuple(self.keywords))
         if not all(isinstance(k, str) and k for k in self.keywords):
-            raise config_error(f"rule {self.id!r}: keywords must be non-empty strings, got {self.keywords!r}")
+            raise RulesError(f"rule {self.id!r}: keywords must be non-empty strings, got {self.keywords!r}")
         object.__setattr__(self, "keywords", tuple(k.lower() for k in self.keywords))
         try:
             re.compile(self.pattern)
         except re.error as exc:
-            raise config_error(f"rule {self.id!r}: bad regular expression {self.pattern!r}: {exc}") from exc
+            raise RulesError(f"rule {self.id!r}: bad regular expression {self.pattern!r}: {exc}") from exc
 
 
 @dataclass(frozen=True)
@@ -105,44 +105,42 @@ def load_rules(path: str | Path, base: RuleSet | None = None) -> RuleSet:
     >>> [r.id for r in rs.extra], "nav" in rs.disabled
     (['promo'], True)
     """
-    from dedup.errors import ConfigError  # at call time: see clean._errors
-
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise config_error(f"{path}: cannot read rules file: {exc.strerror or exc}") from exc
+        raise RulesError(f"{path}: cannot read rules file: {exc.strerror or exc}") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise config_error(f"{path}: not a valid TOML file: {exc}") from exc
+        raise RulesError(f"{path}: not a valid TOML file: {exc}") from exc
     unknown = set(data) - {"disable", "rule"}
     if unknown:
-        raise config_error(
+        raise RulesError(
             f"{path}: unknown key(s) {', '.join(sorted(unknown))}; expected 'disable' and [[rule]] tables"
         )
     disable = data.get("disable", [])
     if not isinstance(disable, list) or not all(isinstance(x, str) for x in disable):
-        raise config_error(f"{path}: 'disable' must be a list of rule ids, got {disable!r}")
+        raise RulesError(f"{path}: 'disable' must be a list of rule ids, got {disable!r}")
     known = {r.id for r in _BUILTIN} | {r.id for r in (base.extra if base else ())}
     rules: list[Rule] = []
     for i, table in enumerate(data.get("rule", []), 1):
         if not isinstance(table, dict):
-            raise config_error(f"{path}: rule #{i} must be a table ([[rule]]), got {table!r}")
+            raise RulesError(f"{path}: rule #{i} must be a table ([[rule]]), got {table!r}")
         bad = set(table) - {"id", "pattern", "match", "english", "max_words", "keywords"}
         if bad or "id" not in table or "pattern" not in table:
-            raise config_error(
+            raise RulesError(
                 f"{path}: rule #{i}: expected keys id, pattern and optionally match, english,"
                 f" max_words, keywords; got {', '.join(sorted(table))}"
             )
         try:
             rules.append(Rule(**table))
-        except ConfigError as exc:
-            raise config_error(f"{path}: rule #{i}: {exc}") from exc
+        except RulesError as exc:
+            raise RulesError(f"{path}: rule #{i}: {exc}") from exc
         except TypeError as exc:
-            raise config_error(f"{path}: rule #{i}: {exc}") from exc
+            raise RulesError(f"{path}: rule #{i}: {exc}") from exc
         known.add(table["id"])
     missing = [x for x in disable if x not in known]
     if missing:
-        raise config_error(
+        raise RulesError(
             f"{path}: cannot disable unknown rule id(s) {', '.join(missing)};"
             f" built-in ids are {', '.join(sorted({r.id for r in _BUILTIN}))}"
         )
@@ -350,7 +348,7 @@ def _compile(rule_id: str, pattern: str, flags: int) -> re.Pattern[str]:
     try:
         return re.compile(pattern, flags)
     except re.error as exc:  # a rule built without validation (Rule validates its pattern)
-        raise config_error(f"rule {rule_id!r}: bad regular expression {pattern!r}: {exc}") from exc
+        raise RulesError(f"rule {rule_id!r}: bad regular expression {pattern!r}: {exc}") from exc
 
 
 def _r(

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import options_error
+from .errors import CleanOptionsError
 from .lines import HUGE_LINE_CHARS, key_hash, line_keys, segments
 from .options import CleanOptions
 
@@ -207,9 +207,9 @@ class CorpusStatsBuilder:
         bloom_bits: int = _BLOOM_BITS,
     ) -> None:
         if capacity < 1024:
-            raise options_error(f"capacity must be at least 1024 keys, got {capacity}")
+            raise CleanOptionsError(f"capacity must be at least 1024 keys, got {capacity}")
         if bloom_bits < 1 << 16 or bloom_bits & (bloom_bits - 1):
-            raise options_error(f"bloom_bits must be a power of two >= 65536 (e.g. 1 << 27), got {bloom_bits}")
+            raise CleanOptionsError(f"bloom_bits must be a power of two >= 65536 (e.g. 1 << 27), got {bloom_bits}")
         self._options = options
         self._capacity = capacity
         self._bloom = np.zeros(bloom_bits // 64, dtype=np.uint64)

@@ -2,19 +2,19 @@
 
 ``scan(documents, options)`` runs the whole pipeline; the stages are public too:
 ``tokenize``/``shingles`` (what is compared), ``signature`` (datasketch-compatible
-MinHash), ``lsh_params``/``band_keys``/``candidate_pairs`` (LSH), ``similarity`` (exact
-verification) and ``clusters`` (union-find).
+MinHash), ``lsh_params``/``band_keys``/``buckets`` (LSH), ``similarity`` (exact verification) and
+``match`` (who is kept, and what each dropped item matches).
 """
 
 import logging
 
 __version__ = "0.1.0"
 
-from .clusters import UnionFind, clusters
 from .documents import Document
 from .errors import ConfigError, DedupError, IndexFileError, IndexOptionsError, InputError, OptionsError, PathError
 from .index import AddResult, Index
-from .lsh import LSHParams, band_keys, candidate_pairs, lsh_params
+from .lsh import Buckets, LSHParams, band_keys, buckets, lsh_params
+from .matching import Matches, match
 from .minhash import permutations, signature
 from .normalize import normalize, tokenize
 from .options import ScanOptions
@@ -38,6 +38,7 @@ from .verify import Similarity, similarity
 
 __all__ = [
     "AddResult",
+    "Buckets",
     "ConfigError",
     "DedupError",
     "DocCluster",
@@ -49,6 +50,7 @@ __all__ = [
     "IndexOptionsError",
     "InputError",
     "LSHParams",
+    "Matches",
     "OptionsError",
     "ParagraphCluster",
     "ParagraphMember",
@@ -60,13 +62,12 @@ __all__ = [
     "Signed",
     "Similarity",
     "Summary",
-    "UnionFind",
     "as_dict",
     "band_keys",
-    "candidate_pairs",
-    "clusters",
+    "buckets",
     "iter_documents",
     "lsh_params",
+    "match",
     "normalize",
     "permutations",
     "render_json",

@@ -18,8 +18,6 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-import clean as cleaner
-
 from . import __version__
 from .cleaning import CleanRunOptions, clean_documents
 from .config import find_config, load_config
@@ -34,11 +32,12 @@ from .console import (
     setup_logging,
     with_options,
 )
-from .engine import Failure
+from .engine import Failure, cleaner_options
+from .errors import ConfigError
 from .index import STORED_OPTIONS, Index
 from .index_cli import index
 from .options import KEEP_RULES, LEVELS, ScanOptions
-from .output import OutputFolder, check_output_dir, check_output_file, output_name, write_atomic
+from .output import OutputFolder, check_index_file, check_output_dir, check_output_file, output_name, write_atomic
 from .readers import STDIN, iter_documents
 from .run import FORMATS, RunOptions, run_paths
 from .scan import scan_paths
@@ -78,15 +77,27 @@ _PER_RUN = ("keep", "jobs", "text_field", "id_field")
 
 
 def _scan_options(
-    paths: tuple[str, ...], settings: dict[str, Any], extra: tuple[str, ...] = ()
+    paths: tuple[str, ...], settings: dict[str, Any], extra: dict[str, click.ParamType] | None = None
 ) -> tuple[ScanOptions, dict[str, Any], set[str]]:
     """ScanOptions from the flags, filling what was not given on the command line from
-    ``dedup.toml`` / ``pyproject.toml``; also the file values of the ``extra`` settings,
-    and the names of the options that were set (by a flag or a file) rather than default."""
+    ``dedup.toml`` / ``pyproject.toml``; also the file values of the ``extra`` settings
+    (name: type), and the names of the options that were set (by a flag or a file)
+    rather than default. File values pass the same type checks as the flags."""
     ctx = click.get_current_context()
+    extra = extra or {}
     configured = load_config(find_config(paths), _SCAN_FIELDS | set(extra))
     chosen = {name for name in settings if ctx.get_parameter_source(name) == ParameterSource.COMMANDLINE}
-    for name, value in configured.items():
+    params = {p.name: p for p in ctx.command.params}
+    values: dict[str, Any] = {}
+    for name, (value, path) in configured.items():
+        try:
+            if name in params:
+                values[name] = params[name].type_cast_value(ctx, value)
+            elif name in extra:
+                values[name] = extra[name].convert(value, None, ctx)
+        except click.BadParameter as exc:
+            raise ConfigError(f"{path}: {name.replace('_', '-')}: {exc.format_message()}") from None
+    for name, value in values.items():
         if name in settings and name not in chosen:
             settings[name] = value
             chosen.add(name)
@@ -96,7 +107,7 @@ def _scan_options(
     if settings.get("jobs") is None:
         settings.pop("jobs", None)
     options = ScanOptions(**{k: v for k, v in settings.items() if k in _SCAN_FIELDS})
-    return options, {k: v for k, v in configured.items() if k in extra}, chosen
+    return options, {k: v for k, v in values.items() if k in extra}, chosen
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -163,8 +174,11 @@ def run_command(paths: tuple[str, ...], output: str, fmt: str, no_paragraph_dedu
     also come from dedup.toml beside the input or [tool.dedup] in pyproject.toml.
     """
     setup_logging(verbose, quiet)
-    scan_options, extra, chosen = _scan_options(paths, settings, ("paragraph_dedup",))
-    paragraph_dedup = not no_paragraph_dedup and bool(extra.get("paragraph_dedup", True))
+    scan_options, extra, chosen = _scan_options(paths, settings, {"paragraph_dedup": click.BOOL})
+    paragraph_dedup = not no_paragraph_dedup and extra.get("paragraph_dedup", True)
+    check_output_dir(output, paths, force)  # before the index is opened (or made)
+    if index_path is not None:
+        check_index_file(index_path, paths, output)
     progress = Progress(not quiet)
     with ExitStack() as stack:
         stack.callback(progress.done)
@@ -172,7 +186,8 @@ def run_command(paths: tuple[str, ...], output: str, fmt: str, no_paragraph_dedu
         if index_path is not None:
             # Options that decide matching are the index's: given ones must agree with them.
             given = {name: getattr(scan_options, name) for name in STORED_OPTIONS if name in chosen}
-            index = stack.enter_context(Index(index_path, **given))
+            per_run = {k: getattr(scan_options, k) for k in _PER_RUN}  # keep order and the like
+            index = stack.enter_context(Index(index_path, **given, **per_run))
             scan_options = replace(index.options, **{k: getattr(scan_options, k) for k in _PER_RUN})
         options = RunOptions(scan=scan_options, paragraph_dedup=paragraph_dedup, output_format=fmt, force=force)
         result = run_paths(paths, output, options, progress, index)
@@ -186,7 +201,7 @@ def run_command(paths: tuple[str, ...], output: str, fmt: str, no_paragraph_dedu
         click.echo(
             f"dedup: {plural(s.inputs, 'input')}: {s.kept:,} kept, {s.duplicate:,} duplicate, {s.failed:,} failed; "
             f"{plural(s.paragraphs_removed, 'repeated paragraph')} and "
-            f"{plural(s.boilerplate_lines_removed, 'boilerplate line')} removed; see {output}/manifest.jsonl",
+            f"{plural(s.boilerplate_spans_removed, 'boilerplate span')} removed; see {output}/manifest.jsonl",
             err=True,
         )
         if index_path is not None:
@@ -228,7 +243,7 @@ def clean_command(paths: tuple[str, ...], output: str | None, fmt: str, explain:
         raise click.UsageError("--format txt writes a folder of files: give it with -o OUT_DIR")
     if not to_stdout:
         (check_output_dir if fmt == "txt" else check_output_file)(output, paths, force)
-    clean_options = cleaner.CleanOptions(rules=cleaner.load_rules(rules)) if rules else cleaner.CleanOptions()
+    clean_options = cleaner_options(rules)
     options = CleanRunOptions(not no_corpus_stats, clean_options, **({"jobs": jobs} if jobs is not None else {}))
     progress = Progress(not quiet)
     counts = {"documents": 0, "failed": 0, "removed": 0}

@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .errors import ConfigError
 from .readers import STDIN
@@ -19,7 +19,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["CONFIG_NAME", "find_config", "load_config"]
+__all__ = ["CONFIG_NAME", "Setting", "find_config", "load_config"]
 
 CONFIG_NAME = "dedup.toml"
 
@@ -42,14 +42,22 @@ def find_config(paths: Iterable[str], cwd: str | os.PathLike[str] = ".") -> list
     return found
 
 
-def load_config(files: Iterable[Path], known: Iterable[str]) -> dict[str, Any]:
+class Setting(NamedTuple):
+    """An option's value as the file gave it (the CLI checks its type as for a flag), and
+    the file, for messages."""
+
+    value: Any
+    path: Path
+
+
+def load_config(files: Iterable[Path], known: Iterable[str]) -> dict[str, Setting]:
     """Option values from ``files`` (later files win), keys with ``_`` for ``-``.
 
     Raises :class:`ConfigError` naming the file for a file that is not TOML or an option
     that does not exist.
     """
     known = set(known)
-    values: dict[str, Any] = {}
+    values: dict[str, Setting] = {}
     for path in files:
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -62,5 +70,5 @@ def load_config(files: Iterable[Path], known: Iterable[str]) -> dict[str, Any]:
             name = key.replace("-", "_")
             if name not in known:
                 raise ConfigError(f"{path}: unknown option {key!r} (known: {', '.join(sorted(known))})")
-            values[name] = value
+            values[name] = Setting(value, path)
     return values

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import signal
 import sys
 import time
@@ -21,6 +22,7 @@ from .report import render_json, render_text
 from .scan import ScanResult
 
 __all__ = [
+    "EXIT_BROKEN_PIPE",
     "EXIT_INTERRUPTED",
     "EXIT_PARTIAL",
     "Progress",
@@ -35,6 +37,7 @@ __all__ = [
 
 EXIT_PARTIAL = 3
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for a tool that SIGPIPE ended
 
 
 class Progress:
@@ -87,9 +90,53 @@ def with_options(
     return command
 
 
+# Loggers of this project: shown at the level -v/-q ask for, as "dedup: message".
+_OWN = ("dedup", "clean")
+_HANDLER = "dedup-cli"
+
+
+class _Show(logging.Filter):
+    """Our records at the loggers' levels; a dependency's (trafilatura, htmldate,
+    charset_normalizer...) only with -vv, and then only its warnings and errors."""
+
+    def __init__(self, dependencies: bool) -> None:
+        super().__init__()
+        self.dependencies = dependencies
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.partition(".")[0] in _OWN:
+            return True
+        return self.dependencies and record.levelno >= logging.WARNING
+
+
+class _Format(logging.Formatter):
+    """``dedup: message`` for ours, ``logger.name: message`` for a dependency's."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        own = record.name.partition(".")[0] in _OWN
+        return f"{'dedup' if own else record.name}: {super().format(record)}"
+
+
 def setup_logging(verbose: int, quiet: bool) -> None:
+    """Our loggers at warning, info (-v), debug (-vv) or error (-q) on stderr; the
+    dependencies' silent but for their warnings with -vv, under their own names.
+
+    Records made in worker processes come back to this process's loggers (see
+    :func:`dedup.work.parallel_map`), so the same rules apply to them. Calling it again
+    replaces the handler it set (tests run several commands in one process).
+    """
     level = logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbose, 2)]
-    logging.basicConfig(level=level, format="dedup: %(message)s", stream=sys.stderr)
+    root = logging.getLogger()
+    for handler in [h for h in root.handlers if h.get_name() == _HANDLER]:
+        root.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.set_name(_HANDLER)
+    handler.setFormatter(_Format())
+    handler.addFilter(_Show(verbose >= 2 and not quiet))
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)  # a dependency's debug and info records are not even made
+    for name in _OWN:
+        logging.getLogger(name).setLevel(level)
 
 
 def report_failure(failure: Failure) -> None:
@@ -123,9 +170,25 @@ def plural(n: int, word: str) -> str:
     return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
+def _silence_output() -> None:
+    """Point standard output and error at the null device (where they are real files)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                os.dup2(devnull, stream.fileno())
+            except (AttributeError, OSError, ValueError):  # not a file (CliRunner's), or closed
+                pass
+    finally:
+        os.close(devnull)
+
+
 def library_errors(interrupted: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Turn library errors into exit codes: usage errors 2, others 1; SIGTERM and Ctrl-C
-    130, after saying ``interrupted`` (what was left behind)."""
+    130, after saying ``interrupted`` (what was left behind); a reader that went away
+    (``dedup scan corpus/ | head -1``) 141 without a word, as for a tool that SIGPIPE
+    ended (standard output and error then go to the null device, so that nothing left
+    in their buffers can fail again at exit)."""
 
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(command)
@@ -143,6 +206,9 @@ def library_errors(interrupted: str) -> Callable[[Callable[..., Any]], Callable[
             except KeyboardInterrupt:
                 click.echo(f"dedup: interrupted; {interrupted}", err=True)
                 sys.exit(EXIT_INTERRUPTED)
+            except BrokenPipeError:
+                _silence_output()
+                sys.exit(EXIT_BROKEN_PIPE)
             finally:
                 signal.signal(signal.SIGTERM, previous)
 

@@ -16,7 +16,8 @@ class Document:
     true the text is a field of a record (a JSONL line), so every position inside it is
     reported as that record's line. ``format`` is ``"text"`` or ``"html"`` (main text is
     extracted before matching). ``group`` names the set of documents that share site
-    chrome (source folder or web domain), for the cleaner's corpus statistics. ``meta``
+    chrome (source folder, or web site: the host without ``www.``, ``m.``... as
+    :func:`dedup.readers.site_of` gives it), for the cleaner's corpus statistics. ``meta``
     holds what the source said about the document (``url``, ``warc_record_id``) and the
     ``encoding`` it was decoded from when that was not UTF-8.
     """

@@ -10,6 +10,7 @@ clusters, the kept document of each, and the clusters of paragraphs among the ke
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from types import TracebackType
@@ -20,16 +21,16 @@ import numpy as np
 import clean as cleaner
 
 from .documents import Document
-from .errors import InputError
+from .errors import ConfigError, InputError
 from .matching import document_lsh, match, paragraph_lsh, same_document, same_paragraph
 from .options import ScanOptions
 from .spill import Spill
-from .verify import Similarity, distinct, similarity
+from .verify import Similarity, distinct
 from .work import Context, Prepared, SignedBatch, parallel_map, prepare_batch, sign_batch
 
 __all__ = [
-    "Collection", "Decisions", "Failure", "Ledger", "Progress", "batches", "collect", "decide", "keep_order", "learn",
-    "unique_ids",
+    "Collection", "Decisions", "Failure", "Ledger", "Progress", "batches", "cleaner_options", "collect", "decide",
+    "keep_order", "learn", "unique_ids",
 ]  # fmt: skip
 
 # Documents per batch sent to a worker, and the text size that closes a batch early.
@@ -156,17 +157,28 @@ def learn(
                 seen.add(key)
                 builder.add(fp, prepared.doc.group)
             staged.append(Staged.store(prepared, spill))
+            del item, prepared
+        del results  # not alive while the next batch is read and prepared
         if progress:
             progress("learn", len(staged))
     # Corpus statistics need a corpus: with one document there is nothing to learn.
     return staged, builder.build() if len(staged) > 1 else None
 
 
+def cleaner_options(rules: str | None) -> cleaner.CleanOptions:
+    """The cleaner's options: built-in rules, plus those of the user's rules file if any
+    (whose errors become :class:`~dedup.errors.ConfigError`)."""
+    if rules is None:
+        return cleaner.CleanOptions()
+    try:
+        return cleaner.CleanOptions(rules=cleaner.load_rules(rules))
+    except cleaner.CleanError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def clean_options(options: ScanOptions) -> cleaner.CleanOptions:
     """The cleaner's options for a run: built-in rules, plus the user's rule file if any."""
-    if options.clean_rules is None:
-        return cleaner.CleanOptions()
-    return cleaner.CleanOptions(rules=cleaner.load_rules(options.clean_rules))
+    return cleaner_options(options.clean_rules)
 
 
 @dataclass(frozen=True)
@@ -174,8 +186,7 @@ class DocInfo:
     """What a run reports of a signed document besides its signature."""
 
     doc: Document
-    removed_lines: int
-    removed_by_rule: dict[str, int]
+    removed_by_rule: dict[str, int]  # boilerplate spans removed, per rule
     flags: tuple[str, ...]
     metadata: dict[str, str]
 
@@ -198,6 +209,7 @@ class Collection:
         self.stats: cleaner.CorpusStats | None = None
         self._parts: dict[str, list[np.ndarray]] = {}
         self._columns: dict[str, np.ndarray] = {}
+        self._rows: dict[str, int] = {}
 
     def _put(self, name: str, column: np.ndarray) -> None:
         self._parts.setdefault(name, []).append(column)
@@ -223,7 +235,7 @@ class Collection:
             self._put("text_at", self._store_texts(batch.texts))
             for k, doc in enumerate(kept):
                 rules = batch.rules[k]
-                info = DocInfo(doc, int(batch.removed_lines[k]), rules, batch.flags[k], batch.metadata[k])
+                info = DocInfo(doc, rules, batch.flags[k], batch.metadata[k])
                 self.infos.append(info)
             self._put("para_first", batch.para_first)
             self._put("para_last", batch.para_last)
@@ -245,6 +257,12 @@ class Collection:
             parts = self._parts.pop(name, None)
             self._columns[name] = np.concatenate(parts) if parts else np.zeros(empty, dtype=dtype)
         return self._columns[name]
+
+    def row(self, doc_id: str) -> int:
+        """The row of the document with this id."""
+        if len(self._rows) != len(self.ids):
+            self._rows = {d: i for i, d in enumerate(self.ids)}
+        return self._rows[doc_id]
 
     def text(self, at: np.ndarray) -> str:
         offset, length = at.tolist()
@@ -300,9 +318,18 @@ def collect(
     collection = Collection(Spill(), ledger, keep_text)
     try:
         unique = unique_ids(documents, ledger)
-        items: Iterable[Document | Prepared] = unique
-        if options.clean:
-            staged, collection.stats = learn(unique, ctx, collection.spill, ledger, progress)
+        head = list(itertools.islice(unique, 2))
+        alone, head_groups = len(head) < 2, {d.group for d in head if d.group is not None}
+        items: Iterable[Document | Prepared] = itertools.chain(head, unique)
+        del head  # the chain holds the first documents only until they are read
+        if options.clean and alone:
+            # One document is no corpus: nothing to learn, so no first pass (a single
+            # query against an index is the common case); the hook may still add chrome.
+            if stats_hook is not None:
+                collection.stats = stats_hook(None, head_groups)
+            ctx = replace(ctx, stats=collection.stats)
+        elif options.clean:
+            staged, collection.stats = learn(items, ctx, collection.spill, ledger, progress)
             if stats_hook is not None:
                 groups = {s.doc.group for s in staged if s.doc.group is not None}
                 collection.stats = stats_hook(collection.stats, groups)
@@ -317,6 +344,7 @@ def collect(
             done += len(batch)
             if progress:
                 progress("sign", done)
+            del batch, signed, docs  # not alive while the next batch is read and signed
     except BaseException:
         collection.close()
         raise
@@ -355,7 +383,9 @@ def keep_order(tokens: np.ndarray, keep: str) -> np.ndarray:
 
 
 def decide(collection: Collection, options: ScanOptions) -> Decisions:
-    """Cluster documents (keep one of each cluster), then paragraphs of the kept ones."""
+    """Decide documents (each dropped one for a kept document it matches), then the
+    paragraphs of the kept ones (each repeated one for a paragraph of an earlier kept
+    document that it matches)."""
     n = len(collection.ids)
     tokens = collection.column("tokens")
     exact = collection.column("exact", (0, 2), np.uint64)
@@ -364,17 +394,14 @@ def decide(collection: Collection, options: ScanOptions) -> Decisions:
 
     if options.level in ("doc", "both") and n:
         keys = collection.column("keys", (0, document_lsh(options).bands), np.uint64)
-        found = match(np.flatnonzero(tokens > 0), exact, keys, collection.shingle_set, same_document(options))
+        active = np.flatnonzero(tokens > 0)
+        found = match(active, exact, keys, collection.shingle_set, same_document(options), rank)
         out.candidates += found.candidates
         out.rejected += found.rejected
-        for members in found.clusters:
-            members = sorted(members, key=lambda m: rank[m])
-            kept, base = members[0], collection.shingle_set(members[0])
-            out.doc_clusters.append(members)
-            for m in members[1:]:
-                out.kept_by[m] = kept
-                same = (exact[m] == exact[kept]).all()
-                out.doc_similarity[m] = Similarity(1.0, 1.0) if same else similarity(base, collection.shingle_set(m))
+        out.doc_clusters = found.clusters
+        for m, kept in found.kept_by.items():
+            out.kept_by[m] = kept
+        out.doc_similarity = found.similarity
 
     if options.level in ("paragraph", "both"):
         para_doc = collection.column("para_doc")
@@ -382,14 +409,14 @@ def decide(collection: Collection, options: ScanOptions) -> Decisions:
         out.paragraphs_compared = int(active.size)
         para_exact = collection.column("para_exact", (0, 2), np.uint64)
         keys = collection.column("para_band_keys", (0, paragraph_lsh(options).bands), np.uint64)
-        found = match(active, para_exact, keys, collection.paragraph_set, same_paragraph(options))
+        # Paragraphs in the keep order of their documents, then in document order.
+        para_rank = np.empty(para_doc.size, dtype=np.int64)
+        para_rank[np.lexsort((np.arange(para_doc.size), rank[para_doc]))] = np.arange(para_doc.size)
+        found = match(
+            active, para_exact, keys, collection.paragraph_set, same_paragraph(options), para_rank, groups=para_doc
+        )
         out.candidates += found.candidates
         out.rejected += found.rejected
-        for members in found.clusters:
-            members = sorted(members, key=lambda k: (rank[para_doc[k]], k))
-            first, base = members[0], collection.paragraph_set(members[0])
-            out.paragraph_clusters.append(members)
-            for k in members[1:]:
-                same = (para_exact[k] == para_exact[first]).all()
-                out.paragraph_similarity[k] = 1.0 if same else similarity(base, collection.paragraph_set(k)).jaccard
+        out.paragraph_clusters = found.clusters
+        out.paragraph_similarity = {k: sim.jaccard for k, sim in found.similarity.items()}
     return out

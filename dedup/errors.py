@@ -39,6 +39,11 @@ class InputError(DedupError):
         where = f"{path}:{line}" if line is not None else path
         super().__init__(f"{where}: {reason}")
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, str, int | None, str | None]]:
+        # A failure in a worker process comes back pickled: rebuild it from its fields
+        # (the default would call InputError(message) and fail in the pool).
+        return type(self), (self.path, self.reason, self.line, self.doc_id)
+
 
 class PathError(DedupError):
     """A path given as input does not exist or cannot be listed: a usage error."""

@@ -29,7 +29,7 @@ from .console import (
 )
 from .index import Index
 from .options import KEEP_RULES, LEVELS, ScanOptions
-from .output import check_output_file
+from .output import check_index_file, check_output_file
 from .readers import iter_documents, list_files
 
 __all__ = ["index"]
@@ -105,6 +105,7 @@ def add(index_path: str, paths: tuple[str, ...], replace: bool, verbose: int, qu
     setup_logging(verbose, quiet)
     settings = _settings(given)
     _check_paths(paths)
+    check_index_file(index_path, paths)
     progress = Progress(not quiet)
     with Index(index_path, **settings) as store:
         try:
@@ -141,15 +142,17 @@ def add(index_path: str, paths: tuple[str, ...], replace: bool, verbose: int, qu
 @click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default=None,
               help="Write the report to this file (atomically) instead of stdout.")  # fmt: skip
 @click.option("--keep", type=click.Choice(KEEP_RULES), default=None,
-              help="Which stored document a cluster keeps: first stored, or longest.  [default: first]")  # fmt: skip
+              help="Which stored document a new one is reported with, of those it matches: the first stored, or "
+                   "the longest.  [default: first]")  # fmt: skip
 @_index_options
 @library_errors("the index is as it was before this command")
 def query(index_path: str, paths: tuple[str, ...], fmt: str, output: str | None, verbose: int, quiet: bool,
           **given: Any) -> None:  # fmt: skip
     """Report which stored documents and paragraphs the documents in PATHS near-duplicate.
 
-    Prints the report of dedup scan: document clusters keep the stored document and list
-    the new copies; paragraph clusters list stored paragraphs first. INDEX is not changed.
+    Prints the report of dedup scan: each new document (paragraph) is listed under the
+    first stored one it matches (see --keep), with its similarity to it. INDEX is not
+    changed. Adding and querying need the Unicode version the index was made with.
     """
     setup_logging(verbose, quiet)
     settings = _settings(given)
@@ -180,7 +183,8 @@ def stats(index_path: str, fmt: str) -> None:
     per_doc = info["bytes_per_document"]
     size = f"{info['bytes'] / 2**20:,.1f} MiB" + (f" ({per_doc / 1024:,.1f} KiB a document)" if per_doc else "")
     lines = [
-        f"index:       {info['path']} ({info['created_by']}, schema {info['schema']})",
+        f"index:       {info['path']} ({info['created_by']}, schema {info['schema']}, "
+        f"Unicode {info['unicode'] or 'not recorded yet'})",
         f"documents:   {info['documents']:,} ({plural(info['paragraphs'], 'paragraph')}) "
         f"from {plural(info['adds'], 'add')}",
         f"size:        {size}",

@@ -1,4 +1,4 @@
-"""LSH banding: split signatures into bands, bucket each band, list the pairs that share one.
+"""LSH banding: split signatures into bands, and bucket the rows that share a band's key.
 
 Candidates are approximate by design (some similar pairs are missed, dissimilar ones
 found); :mod:`dedup.verify` decides. :func:`lsh_params` picks bands and rows for a
@@ -15,16 +15,11 @@ import numpy as np
 
 from .normalize import _fmix64
 
-__all__ = ["LSHParams", "band_keys", "candidate_pairs", "collision_probability", "lsh_params"]
+__all__ = ["Buckets", "LSHParams", "band_keys", "buckets", "collision_probability", "lsh_params"]
 
 # Chance that a pair exactly at the threshold becomes a candidate (pairs above it are
 # found more often still). Verification removes the false candidates this lets in.
 RECALL_AT_THRESHOLD = 0.98
-
-# Buckets up to this size give all their pairs; larger ones (rare once exact copies are
-# folded together) give a chain and a star, which still connects a cluster of copies
-# with a number of pairs linear in the bucket size.
-MAX_BUCKET_PAIRS = 64
 
 # Multipliers that fold a band's hash values into one 64-bit key (fixed, odd).
 _KEY_MULTIPLIERS = np.random.RandomState(0x5EED).randint(0, 1 << 62, 4096, dtype=np.uint64) * np.uint64(2) + np.uint64(
@@ -101,41 +96,57 @@ def band_keys(signatures: np.ndarray, params: LSHParams) -> np.ndarray:
     return _fmix64(cut.sum(axis=2, dtype=np.uint64))
 
 
-def candidate_pairs(keys: np.ndarray) -> np.ndarray:
-    """Pairs ``(i, j)``, ``i < j``, of rows that share a key in some band; sorted, unique.
+@dataclass(frozen=True)
+class Buckets:
+    """The buckets that hold two or more rows: for each row, the ids of the buckets it
+    shares with another row (sorted; rows alone in every band have none).
 
-    Holds all keys in memory (it sorts each band). Buckets are handled a size at a time,
-    so the work is a few numpy calls per band, not a Python loop per bucket.
+    Memory is one entry per row per shared bucket, whatever the buckets' sizes: the pairs
+    inside a bucket are never listed, so a bucket of a million rows costs a million
+    entries, not half a trillion pairs (:func:`dedup.matching.match` walks them).
+    """
+
+    offsets: np.ndarray  # (rows + 1,) int64: row i's buckets are ids[offsets[i]:offsets[i + 1]]
+    ids: np.ndarray  # int64 bucket ids, unique across bands
+
+    def of(self, row: int) -> list[int]:
+        """The shared buckets of ``row``."""
+        return self.ids[self.offsets[row] : self.offsets[row + 1]].tolist()
+
+    def members(self) -> dict[int, list[int]]:
+        """Bucket id -> its rows in increasing order (for tests and small inputs)."""
+        out: dict[int, list[int]] = {}
+        for row in range(self.offsets.size - 1):
+            for bucket in self.of(row):
+                out.setdefault(bucket, []).append(row)
+        return out
+
+
+def buckets(keys: np.ndarray) -> Buckets:
+    """Group the rows of an ``(n, bands)`` array of band keys into buckets (rows that share
+    the key of a band): a sort per band, a few numpy calls, no loop over buckets.
+
+    >>> b = buckets(np.array([[1, 10], [2, 20], [1, 30], [3, 20]], dtype=np.uint64))
+    >>> sorted(b.members().values())
+    [[0, 2], [1, 3]]
     """
     n = keys.shape[0]
-    codes: list[np.ndarray] = []
-    for band in range(keys.shape[1]):
-        # A stable sort keeps each bucket's members in increasing order.
+    rows: list[np.ndarray] = []
+    ids: list[np.ndarray] = []
+    base = 0
+    for band in range(keys.shape[1] if n else 0):
         order = np.argsort(keys[:, band], kind="stable")
         ordered = keys[order, band]
-        starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-        sizes = np.diff(np.append(starts, n))
-        for size in np.unique(sizes[sizes > 1]).tolist():
-            at = starts[sizes == size]
-            if size <= MAX_BUCKET_PAIRS:
-                members = order[at[:, None] + np.arange(size)]
-                i, j = np.triu_indices(size, k=1)
-                codes.append(_encode(members[:, i].ravel(), members[:, j].ravel(), n))
-            else:
-                codes.extend(_large_bucket(order[a : a + size], n) for a in at.tolist())
-    if not codes:
-        return np.zeros((0, 2), dtype=np.int64)
-    unique = np.unique(np.concatenate(codes))
-    return np.stack([unique // n, unique % n], axis=1)
-
-
-def _encode(lo: np.ndarray, hi: np.ndarray, n: int) -> np.ndarray:
-    """One int64 per pair (members come in increasing order, so ``lo < hi``)."""
-    return lo.astype(np.int64) * n + hi
-
-
-def _large_bucket(members: np.ndarray, n: int) -> np.ndarray:
-    """A chain and a star through a bucket too large for all its pairs."""
-    chain = _encode(members[:-1], members[1:], n)
-    star = _encode(np.full(members.size - 2, members[0]), members[2:], n)
-    return np.concatenate((chain, star))
+        run = np.cumsum(np.concatenate(([True], ordered[1:] != ordered[:-1]))) - 1
+        sizes = np.bincount(run)
+        shared = sizes[run] > 1
+        rows.append(order[shared])
+        ids.append(run[shared] + base)
+        base += sizes.size
+    if not rows:
+        return Buckets(np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    row = np.concatenate(rows).astype(np.int64)
+    bucket = np.concatenate(ids).astype(np.int64)
+    by_row = np.lexsort((bucket, row))
+    row, bucket = row[by_row], bucket[by_row]
+    return Buckets(np.searchsorted(row, np.arange(n + 1)).astype(np.int64), bucket)

@@ -1,21 +1,23 @@
-"""From keys to verified clusters: exact groups, LSH candidates, verification, union-find.
+"""From keys to decisions: exact groups, LSH buckets, verification, and who is kept.
 
-Works on items (documents or paragraphs) given as arrays: exact keys, band keys, and a
-loader for each item's shingle set. Exact copies are grouped by key first and only one of
-each group goes through LSH; every LSH candidate is then verified on the exact shingle
-sets, and only accepted pairs join clusters.
+Works on items (documents or paragraphs) given as arrays: exact keys, band keys, a keep
+rank, and a loader for each item's shingle set. Items are decided one at a time in keep
+order: an item is dropped for the first kept item (in keep order) that shares an exact
+key or an LSH bucket with it and that it matches on the exact shingle sets; otherwise it
+is kept. So every dropped item names an item it matches directly, at the thresholds;
+matches are never chained (A~B and B~C never drop C for A). A cluster is a kept item
+and the items dropped for it.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from .clusters import UnionFind
-from .lsh import LSHParams, candidate_pairs, lsh_params
+from .lsh import LSHParams, buckets, lsh_params
 from .options import ScanOptions
 from .verify import Similarity, similarity
 
@@ -30,13 +32,26 @@ Rule = Callable[[Similarity, np.ndarray, np.ndarray], bool]
 _SET_CACHE = 4096
 
 
+# The similarity of an item to an exact copy of it.
+SAME = Similarity(1.0, 1.0)
+
+
 @dataclass(frozen=True)
 class Matches:
-    """Clusters of item indices (each sorted, ordered by first member) and the counts."""
+    """What :func:`match` decided.
 
-    clusters: list[list[int]]
-    candidates: int
-    rejected: int
+    ``clusters`` lists each kept item that others were dropped for, then those items, in
+    keep order; clusters come in the keep order of their kept item. ``kept_by[i]`` is the
+    kept item that item ``i`` was dropped for and ``similarity[i]`` its similarity to it.
+    ``candidates`` counts the pairs verified on their shingle sets, ``rejected`` those
+    that failed the rule (exact copies are not candidates: their keys decide).
+    """
+
+    clusters: list[list[int]] = field(default_factory=list)
+    kept_by: dict[int, int] = field(default_factory=dict)
+    similarity: dict[int, Similarity] = field(default_factory=dict)
+    candidates: int = 0
+    rejected: int = 0
 
 
 # LSH for documents is tuned no lower than this: pairs that only containment accepts can
@@ -95,49 +110,85 @@ def match(
     keys: np.ndarray,
     load: Callable[[int], np.ndarray],
     accept: Rule,
+    rank: np.ndarray,
+    groups: np.ndarray | None = None,
 ) -> Matches:
-    """Cluster the ``active`` items (indices into ``exact``/``keys``).
+    """Decide the ``active`` items (indices into ``exact``/``keys``/``rank``).
 
     ``exact`` is an ``(n, 2)`` uint64 array of exact keys, ``keys`` the ``(n, bands)``
-    band keys, ``load(i)`` returns item ``i``'s sorted distinct shingle hashes, and
-    ``accept(similarity, set_a, set_b)`` decides a candidate pair.
+    band keys, ``rank`` each item's place in keep order (distinct values), ``load(i)``
+    item ``i``'s sorted distinct shingle hashes, and ``accept(similarity, set_a, set_b)``
+    decides a pair. Items with the same ``groups`` value (paragraphs of one document)
+    are never dropped for each other.
+
+    Every pair that shares a bucket is verified or implied: an item is compared, in keep
+    order, with each kept item of its buckets until one matches, and an item that was
+    dropped is only ever needed through the kept item it matches. Memory is bounded by
+    the bucket memberships, never by the pairs of a bucket; a bucket of unrelated items
+    costs time (each is compared with the kept ones) but no memory beyond its members.
+    Exact copies go through LSH once, as the copy that comes first in keep order.
     """
     active = np.asarray(active, dtype=np.int64)
     if active.size < 2:
-        return Matches([], 0, 0)
-    # Exact groups: sort the active items by key; equal neighbours are copies.
-    order = active[np.lexsort((active, exact[active, 1], exact[active, 0]))]
+        return Matches()
+    rank = np.asarray(rank)
+    # Exact groups: sort by key, then keep order; each group's first item stands for it.
+    order = active[np.lexsort((rank[active], exact[active, 1], exact[active, 0]))]
     ordered = exact[order]
-    same = np.all(ordered[1:] == ordered[:-1], axis=1)
-    group_start = np.concatenate(([True], ~same))
+    group_start = np.concatenate(([True], ~np.all(ordered[1:] == ordered[:-1], axis=1)))
     group_id = np.cumsum(group_start) - 1
     reps = order[group_start]
-    rep_of = reps[group_id]
-    copies = order[~group_start]
-    copy_reps = rep_of[~group_start]
-
-    pairs = candidate_pairs(keys[reps])
-    cand = np.sort(reps[pairs], axis=1) if len(pairs) else np.zeros((0, 2), dtype=np.int64)
-    cand = cand[np.lexsort((cand[:, 1], cand[:, 0]))] if len(cand) else cand
+    shared = buckets(keys[reps])
+    group_size = np.bincount(group_id)
+    involved = (group_size[group_id] > 1) | (np.diff(shared.offsets) > 0)[group_id]
+    items, item_group = order[involved], group_id[involved]
+    by_rank = np.argsort(rank[items], kind="stable")
+    items, item_group = items[by_rank].tolist(), item_group[by_rank].tolist()
+    rank_of = dict(zip(items, rank[items].tolist()))
+    group_of = dict(zip(items, item_group))
+    owner = dict(zip(items, groups[items].tolist())) if groups is not None else None
+    reused = set(np.flatnonzero(group_size > 1).tolist())  # groups whose verdicts are asked again
 
     load_set = functools.lru_cache(maxsize=_SET_CACHE)(load)
-    accepted: list[tuple[int, int]] = []
-    rejected = 0
-    for a, b in cand.tolist():
-        sa, sb = load_set(a), load_set(b)
-        if accept(similarity(sa, sb), sa, sb):
-            accepted.append((a, b))
+    verdicts: dict[tuple[int, int], tuple[Similarity, bool]] = {}
+    kept_in_bucket: dict[int, list[int]] = {}
+    kept_in_group: dict[int, list[int]] = {}
+    kept_by: dict[int, int] = {}
+    similar: dict[int, Similarity] = {}
+    followers: dict[int, list[int]] = {}
+    candidates = rejected = 0
+    for item, g in zip(items, item_group):
+        mine = shared.of(g)
+        seen = set(kept_in_group.get(g, ()))
+        for bucket in mine:
+            seen.update(kept_in_bucket.get(bucket, ()))
+        found: tuple[int, Similarity] | None = None
+        for other in sorted(seen, key=rank_of.__getitem__):
+            if owner is not None and owner[other] == owner[item]:
+                continue
+            h = group_of[other]
+            if h == g:
+                found = (other, SAME)
+                break
+            pair = (h, g) if h < g else (g, h)
+            verdict = verdicts.get(pair)
+            if verdict is None:
+                a, b = load_set(int(reps[h])), load_set(int(reps[g]))
+                sim = similarity(a, b)
+                verdict = (sim, accept(sim, a, b))
+                candidates += 1
+                rejected += not verdict[1]
+                if h in reused or g in reused:
+                    verdicts[pair] = verdict
+            if verdict[1]:
+                found = (other, verdict[0])
+                break
+        if found is None:
+            kept_in_group.setdefault(g, []).append(item)
+            for bucket in mine:
+                kept_in_bucket.setdefault(bucket, []).append(item)
         else:
-            rejected += 1
-
-    involved = np.unique(np.concatenate([copies, copy_reps, np.asarray(accepted, dtype=np.int64).reshape(-1)]))
-    if involved.size == 0:
-        return Matches([], len(cand), rejected)
-    local = {int(item): k for k, item in enumerate(involved.tolist())}
-    uf = UnionFind(involved.size)
-    for a, b in zip(copies.tolist(), copy_reps.tolist()):
-        uf.union(local[a], local[b])
-    for a, b in accepted:
-        uf.union(local[a], local[b])
-    groups = [[int(involved[k]) for k in group] for group in uf.groups()]
-    return Matches(groups, len(cand), rejected)
+            kept_by[item], similar[item] = found
+            followers.setdefault(found[0], []).append(item)
+    clusters = [[kept, *dropped] for kept, dropped in sorted(followers.items(), key=lambda kv: rank_of[kv[0]])]
+    return Matches(clusters, kept_by, similar, candidates, rejected)

@@ -14,11 +14,12 @@ Python work; :func:`tokenize` gives the same tokens as strings, for people and t
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 
 import numpy as np
 
-__all__ = ["normalize", "normalized_code_points", "token_hashes", "tokenize", "word_hash"]
+__all__ = ["line_token_hashes", "normalize", "normalized_code_points", "token_hashes", "tokenize", "word_hash"]
 
 _SEP, _WORD, _SINGLE = 0, 1, 2
 # Code points from here up are clamped to the last entry (planes 4 and up: almost unused).
@@ -51,6 +52,20 @@ _MASK64 = (1 << 64) - 1
 # Texts longer than this many code points are hashed in pieces (bounds the power tables
 # at 4 MiB each; a piece is large enough that the per-call cost does not show).
 _CHUNK = 1 << 18
+# :func:`line_token_hashes` normalises a text in pieces of about this many characters, so
+# that a 100 MB one-line file never has all its code points in memory at once (4 bytes a
+# character, and numpy's ``take`` adds 8 more for its indices: 1.2 GB, measured).
+_PIECE = 1 << 18
+# Where a piece may end: after a space, a newline or sentence punctuation, or before a
+# character that is a token of its own: a CJK ideograph, a kana, a Thai or Khmer consonant.
+# None of these is ever the first half of a canonical composition (the space, newline and
+# punctuation) or the second (the letters), all are unchanged by NFKC (checked against the
+# Unicode data), and each separates tokens: normalising and tokenising the pieces one by
+# one gives what the whole text gives, even for a line with no space in it.
+_CUT = re.compile(
+    "[ \n.,;:!?\u3001\u3002\uff01\uff0c\uff1a\uff1b\uff1f]"
+    "|(?=[\u0e01-\u0e2e\u1780-\u17a2\u3041-\u3096\u30a1-\u30fa\u3400-\u4dbf\u4e00-\u9fff])"
+)
 
 
 @functools.cache
@@ -226,6 +241,51 @@ def token_hashes(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         offsets.append(s + pos)
         pos = end
     return np.concatenate(hashes), np.concatenate(offsets)
+
+
+def _pieces(text: str) -> list[tuple[int, int]]:
+    """``(start, end)`` offsets cutting ``text`` into pieces of about ``_PIECE`` characters
+    at ``_CUT`` points (a text with none is one piece)."""
+    cuts, pos = [], 0
+    while len(text) - pos > _PIECE:
+        found = _CUT.search(text, pos + _PIECE)
+        end = found.end() if found else len(text)
+        cuts.append((pos, end))
+        pos = end
+    if pos < len(text) or not cuts:
+        cuts.append((pos, len(text)))
+    return cuts
+
+
+def line_token_hashes(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """The hashes of the tokens of ``text`` (as :func:`token_hashes` gives them for
+    ``normalized_code_points(text)``), and where each line's tokens start: tokens
+    ``starts[k]`` to ``starts[k + 1]`` are on line ``k`` (0-based; one entry a line, and
+    one more for the end).
+
+    The text goes through in pieces, so memory follows the number of tokens (8 bytes
+    each), not the code points of the whole text.
+
+    >>> hashes, starts = line_token_hashes("One two\\n\\nthree")
+    >>> hashes.tolist() == [word_hash(t) for t in ("one", "two", "three")], starts.tolist()
+    (True, [0, 2, 2, 3])
+    """
+    per_line = np.zeros(text.count("\n") + 1, dtype=np.int64)  # tokens on each line
+    hashes = []
+    line = 0
+    for start, end in _pieces(text):
+        cps = normalized_code_points(text[start:end] if end - start < len(text) else text)
+        piece_hashes, starts = token_hashes(cps)
+        # Normalisation keeps every "\n", so the k-th newline of the piece ends its line k.
+        newlines = np.flatnonzero(cps == 10)
+        del cps
+        counts = np.bincount(np.searchsorted(newlines, starts), minlength=newlines.size + 1)
+        per_line[line : line + counts.size] += counts
+        hashes.append(piece_hashes)
+        line += newlines.size
+    line_starts = np.zeros(per_line.size + 1, dtype=np.int64)
+    np.cumsum(per_line, out=line_starts[1:])
+    return (hashes[0] if len(hashes) == 1 else np.concatenate(hashes)), line_starts
 
 
 def _token_hashes(cps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -9,13 +9,18 @@ from .scan import ScanResult
 
 __all__ = ["JSON_VERSION", "as_dict", "render_json", "render_text"]
 
-JSON_VERSION = 1
+JSON_VERSION = 2
 # Characters of a paragraph shown in the text report.
 _PREVIEW = 90
 
 
 def as_dict(result: ScanResult) -> dict[str, Any]:
-    """The JSON contract (version 1) as plain data; keys never change meaning."""
+    """The JSON contract as plain data; within a version, keys never change meaning.
+
+    Version 2: a cluster is a kept document (paragraph) and those dropped for it, each
+    matching it directly; ``cleaning.removed_spans_by_rule`` replaces version 1's
+    ``removed_lines_by_rule``, which counted spans under the name of lines.
+    """
     s = result.summary
     out: dict[str, Any] = {
         "version": JSON_VERSION,
@@ -80,7 +85,7 @@ def render_text(result: ScanResult) -> str:
         head += f", {_plural(s.paragraphs, 'paragraph')} of {o.min_paragraph_words}+ words compared"
     lines.append(head + ".")
     if result.cleaning is not None:
-        removed = sum(result.cleaning["removed_lines_by_rule"].values())
+        removed = sum(result.cleaning["removed_spans_by_rule"].values())
         lines.append(f"Boilerplate removed before matching: {_plural(removed, 'span')} (--no-clean to keep it).")
     lines.append("")
 

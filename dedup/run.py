@@ -57,7 +57,7 @@ class RunSummary:
     duplicate: int
     failed: int
     paragraphs_removed: int
-    boilerplate_lines_removed: int
+    boilerplate_spans_removed: int
     candidates: int
     rejected_candidates: int
 
@@ -141,7 +141,7 @@ def run(
         )  # fmt: skip
         decisions = decide(collection, scan)
         stored = _Stored(known.documents(), known.paragraphs()) if known else _Stored({}, {})
-        with OutputFolder(out, reserved=(MANIFEST, SUMMARY, DOCUMENTS, MARKER)) as folder:
+        with OutputFolder(out, reserved=(MANIFEST, SUMMARY, DOCUMENTS), marker=MARKER) as folder:
             summary, kept = _write(folder, collection, decisions, options, scan, stored)
         encodings = tuple(
             (info.doc.source or info.doc.id, info.doc.meta["encoding"])
@@ -249,23 +249,22 @@ def _fate(
     article may now open the text), so a cut text is cleaned once more with the same
     rules and statistics: the output is then what the cleaner keeps of it, and a run
     over the output changes nothing. ``dropped(k)`` is the fate of document ``k``, kept at
-    document level, if it turned out a duplicate all the same: its copies follow it, so
-    that ``duplicate_of`` always names a document written or stored."""
+    document level, if it turned out a duplicate all the same: its copies still name it
+    (the document they match, with their similarity to it), and say why it is not in
+    the output, whose manifest line says where its text went."""
     doc_id = collection.ids[i]
     if doc_id in stored.documents:
         stored_id, sim = stored.documents[doc_id]
         return _Fate(duplicate_of=stored_id, similarity=sim, in_index=True)
     kept_by = int(decisions.kept_by[i])
     if kept_by >= 0:
+        of = collection.ids[kept_by]
+        fate = _Fate(duplicate_of=of, similarity=decisions.doc_similarity[i])
         via = dropped(kept_by)
-        if via is None:
-            return _Fate(duplicate_of=collection.ids[kept_by], similarity=decisions.doc_similarity[i])
-        reason = f"a copy of {collection.ids[kept_by]}, which repeats kept documents"
-        if via.in_index:
-            return _Fate(duplicate_of=via.duplicate_of, in_index=True, reason=reason)
-        target = collection.ids.index(via.duplicate_of)
-        sim = similarity(collection.shingle_set(target), collection.shingle_set(i))
-        return _Fate(duplicate_of=via.duplicate_of, similarity=sim, reason=reason)
+        if via is not None:
+            why = f"a copy of {via.duplicate_of} in the index" if via.in_index else via.reason
+            fate = replace(fate, reason=f"{of} was dropped in turn ({why})")
+        return fate
     first, last = collection.column("para_first"), collection.column("para_last")
     spans = [(int(first[c["row"]]), int(last[c["row"]])) for c in cuts]
     text = _without(collection.text(collection.column("text_at", (0, 2))[i]), spans)
@@ -278,8 +277,7 @@ def _fate(
         reason = "every paragraph repeats a kept document"
         if of.get("in_index"):
             return _Fate(cuts=tuple(cuts), duplicate_of=of["id"], in_index=True, reason=reason)
-        other = collection.ids.index(of["id"])
-        sim = similarity(collection.shingle_set(other), collection.shingle_set(i))
+        sim = similarity(collection.shingle_set(collection.row(of["id"])), collection.shingle_set(i))
         return _Fate(cuts=tuple(cuts), duplicate_of=of["id"], similarity=sim, reason=reason)
     return _Fate(text=text, cuts=tuple(cuts), recleaned=recleaned)
 
@@ -295,7 +293,6 @@ def _write(
     """Write texts, manifest and summary into the output folder; return the counts and
     the ids of the documents written."""
     removed = _removed_paragraphs(collection, decisions, stored)
-    row_of = {doc_id: i for i, doc_id in enumerate(collection.ids)}
     reclean = clean_options(scan) if scan.clean else None
     keepers = {members[0] for members in decisions.doc_clusters}
     fates: dict[int, _Fate] = {}  # of documents whose turn has not come, and of keepers
@@ -314,7 +311,7 @@ def _write(
     kept: list[str] = []
     manifest: list[str] = []
     records = open(folder.work / DOCUMENTS, "w", encoding="utf-8") if options.output_format == "jsonl" else None  # noqa: SIM115
-    counts = {"kept": 0, "duplicate": 0, "failed": 0, "paragraphs_removed": 0, "boilerplate_lines_removed": 0}
+    counts = {"kept": 0, "duplicate": 0, "failed": 0, "paragraphs_removed": 0, "boilerplate_spans_removed": 0}
     try:
         for entry in collection.ledger.entries:
             if isinstance(entry, Failure):
@@ -322,7 +319,7 @@ def _write(
                 failed = {"id": entry.id, "source": entry.path, "line": entry.line, "status": "failed"}
                 manifest.append(_line({**failed, "error": entry.error}))
                 continue
-            i = row_of[entry]
+            i = collection.row(entry)
             info = collection.infos[i]
             fate = fate_of(i)
             if i in keepers:  # its copies ask what became of it: remember that, not the text
@@ -344,12 +341,12 @@ def _write(
             counts["paragraphs_removed"] += len(fate.cuts)
             by_rule = dict(info.removed_by_rule)
             for r in fate.recleaned:
-                by_rule[r.rule] = by_rule.get(r.rule, 0) + r.last_line - r.first_line + 1
-            lines_removed = info.removed_lines + sum(r.last_line - r.first_line + 1 for r in fate.recleaned)
-            counts["boilerplate_lines_removed"] += lines_removed
-            record["boilerplate_lines_removed"] = lines_removed
+                by_rule[r.rule] = by_rule.get(r.rule, 0) + 1
+            spans = sum(by_rule.values())
+            counts["boilerplate_spans_removed"] += spans
+            record["boilerplate_spans_removed"] = spans
             if by_rule:
-                record["boilerplate_by_rule"] = dict(sorted(by_rule.items()))
+                record["boilerplate_spans_by_rule"] = dict(sorted(by_rule.items()))
             if info.flags:
                 record["flags"] = list(info.flags)
             if "encoding" in info.doc.meta:

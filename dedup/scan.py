@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+import clean as cleaner
+
 from .documents import Document
 from .engine import Collection, Decisions, Failure, Progress, collect, decide
 from .errors import InputError
@@ -28,6 +30,8 @@ __all__ = [
     "ParagraphMember",
     "ScanResult",
     "Summary",
+    "cleaning_report",
+    "result_of",
     "scan",
     "scan_paths",
 ]
@@ -136,6 +140,18 @@ class ScanResult:
     cleaning: dict[str, Any] | None = None
 
 
+def cleaning_report(
+    by_rule: dict[str, int], flagged: dict[str, int], stats: cleaner.CorpusStats | None
+) -> dict[str, Any]:
+    """The ``cleaning`` part of a report: spans removed per rule, documents per flag, and
+    the corpus statistics the cleaner used."""
+    return {
+        "removed_spans_by_rule": dict(sorted(by_rule.items())),
+        "flags": dict(sorted(flagged.items())),
+        "corpus_stats": stats.describe() if stats is not None else None,
+    }
+
+
 def scan_paths(
     paths: Iterable[str], options: ScanOptions | None = None, progress: Progress | None = None
 ) -> ScanResult:
@@ -191,17 +207,28 @@ def _result(collection: Collection, decisions: Decisions, options: ScanOptions) 
         ]
         paragraph_clusters.append(ParagraphCluster(min(m.similarity for m in out[1:]), tuple(out)))
 
+    return result_of(
+        collection, options, doc_clusters, paragraph_clusters,
+        decisions.paragraphs_compared, decisions.candidates, decisions.rejected,
+    )  # fmt: skip
+
+
+def result_of(
+    collection: Collection,
+    options: ScanOptions,
+    doc_clusters: Sequence[DocCluster],
+    paragraph_clusters: Sequence[ParagraphCluster],
+    paragraphs: int,
+    candidates: int,
+    rejected: int,
+) -> ScanResult:
+    """The report of a collection's documents with these clusters and counts (a scan's,
+    or an index query's)."""
     failures = collection.ledger.failures
     summary = Summary.of(
-        len(ids), len(failures), doc_clusters, decisions.paragraphs_compared, paragraph_clusters,
-        decisions.candidates, decisions.rejected,
-    )  # fmt: skip
+        len(collection.ids), len(failures), doc_clusters, paragraphs, paragraph_clusters, candidates, rejected
+    )
     cleaning = None
     if options.clean:
-        stats = collection.stats
-        cleaning = {
-            "removed_lines_by_rule": dict(sorted(collection.removed_by_rule.items())),
-            "flags": dict(sorted(collection.flagged.items())),
-            "corpus_stats": stats.describe() if stats is not None else None,
-        }
+        cleaning = cleaning_report(collection.removed_by_rule, collection.flagged, collection.stats)
     return ScanResult(options, summary, tuple(doc_clusters), tuple(paragraph_clusters), tuple(failures), cleaning)

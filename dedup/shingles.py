@@ -21,6 +21,9 @@ _CHAIN = 0x9E3779B97F4A7C15
 _CHAIN_NP = np.uint64(_CHAIN)
 _MASK64 = (1 << 64) - 1
 _S32 = np.uint64(32)
+# Windows hashed at once: bounds the 64-bit temporaries at 512 KiB each, whatever the
+# text's length (a 100 MB text would otherwise need four arrays of 120 MB).
+_BLOCK = 1 << 16
 
 
 def shingle_hashes(word_hashes: np.ndarray, ngram: int) -> np.ndarray:
@@ -34,11 +37,15 @@ def shingle_hashes(word_hashes: np.ndarray, ngram: int) -> np.ndarray:
         return np.zeros(0, dtype=np.uint32)
     n = min(ngram, count)
     windows = count - n + 1
-    acc = word_hashes[:windows].copy()
-    for j in range(1, n):
-        acc *= _CHAIN_NP
-        acc += word_hashes[j : j + windows]
-    return (_fmix64(acc) >> _S32).astype(np.uint32)
+    out = np.empty(windows, dtype=np.uint32)
+    for lo in range(0, windows, _BLOCK):
+        hi = min(windows, lo + _BLOCK)
+        acc = word_hashes[lo:hi].copy()
+        for j in range(1, n):
+            acc *= _CHAIN_NP
+            acc += word_hashes[lo + j : hi + j]
+        out[lo:hi] = _fmix64(acc) >> _S32
+    return out
 
 
 def shingle_hash(tokens: Sequence[str]) -> int:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .minhash import signature, signatures
-from .normalize import _fmix64, _powers, normalized_code_points, token_hashes
+from .normalize import _fmix64, _powers, line_token_hashes
 from .options import ScanOptions
 from .paragraphs import split_paragraphs
 from .shingles import shingle_hashes
@@ -22,9 +22,11 @@ from .shingles import shingle_hashes
 __all__ = ["Signed", "SignedParagraphs", "exact_keys", "sign_text"]
 
 
-# Texts with more tokens than this hash each paragraph on its own rather than with power
-# tables sized to the whole text (which would hold hundreds of MB for a 100 MB file).
-_LARGE = 1 << 18
+# Exact keys sum the token hashes of a text in blocks of this many tokens, so the power
+# tables and prefix sums stay at 2 MiB each whatever the text's length (a whole 100 MB
+# text would need hundreds of MB); a run that crosses blocks is summed piece by piece.
+_BLOCK = 1 << 18
+_MASK64 = (1 << 64) - 1
 # Two odd 64-bit bases for the two halves of a 128-bit exact key.
 _KEY_BASES = (0x9E3779B97F4A7C15, 0xD6E8FEB86659FD93)
 
@@ -32,27 +34,60 @@ _KEY_BASES = (0x9E3779B97F4A7C15, 0xD6E8FEB86659FD93)
 def exact_keys(words: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """128-bit keys of the token runs ``words[lo[k]:hi[k]]``, as an ``(m, 2)`` uint64 array.
 
-    Equal keys mean the same token sequence (identical after normalisation); two
-    independent polynomial hashes over the token hashes, computed for all runs at once.
+    Equal keys mean the same token sequence (identical after normalisation): two
+    independent polynomial hashes over the token hashes, ``sum(words[lo + i] * base**i)``
+    plus the run's length, mixed; computed for all runs of a block at once. A run's key
+    does not depend on where it lies in ``words`` or on how long ``words`` is.
     """
     out = np.empty((lo.size, 2), dtype=np.uint64)
     if lo.size == 0:
         return out
-    if words.size > _LARGE:
-        for k, (a, b) in enumerate(zip(lo.tolist(), hi.tolist())):
-            out[k] = np.frombuffer(hashlib.blake2b(words[a:b].tobytes(), digest_size=16).digest(), dtype=np.uint64)
-        return out
-    size = 1 << max(12, int(words.size).bit_length())
     length = (hi - lo).astype(np.uint64)
     for half, base in enumerate(_KEY_BASES):
-        up, down = _powers(size, base)
-        prefix = np.zeros(words.size + 1, dtype=np.uint64)
-        np.add.accumulate(words * up[: words.size], out=prefix[1:])
-        raw = prefix[hi] - prefix[lo]
-        raw *= down[lo]
+        up, down = _powers(_BLOCK, base)
+        raw = _sums(words, lo, hi, up, down) if words.size < _BLOCK else _blocked_sums(words, lo, hi, up, down, base)
         raw += length
         out[:, half] = _fmix64(raw)
     return out
+
+
+def _sums(words: np.ndarray, lo: np.ndarray, hi: np.ndarray, up: np.ndarray, down: np.ndarray) -> np.ndarray:
+    """``sum(words[lo + i] * base**i)`` of runs of at most ``_BLOCK`` tokens (``up`` and
+    ``down`` hold base**i and base**-i), from one prefix sum."""
+    prefix = np.zeros(words.size + 1, dtype=np.uint64)
+    np.add.accumulate(words * up[: words.size], out=prefix[1:])
+    raw = prefix[hi] - prefix[lo]
+    raw *= down[lo]
+    return raw
+
+
+def _blocked_sums(
+    words: np.ndarray, lo: np.ndarray, hi: np.ndarray, up: np.ndarray, down: np.ndarray, base: int
+) -> np.ndarray:
+    """:func:`_sums` of a text longer than a block: the runs inside a block from that
+    block's prefix sum, a run across blocks piece by piece."""
+    raw = np.zeros(lo.size, dtype=np.uint64)
+    block = lo // _BLOCK
+    crossing = (hi > lo) & ((hi - 1) // _BLOCK != block)
+    inner = np.flatnonzero(~crossing)
+    inner = inner[np.argsort(block[inner], kind="stable")]
+    for rows in np.split(inner, np.flatnonzero(np.diff(block[inner])) + 1) if inner.size else []:
+        first = int(block[rows[0]]) * _BLOCK
+        raw[rows] = _sums(words[first : first + _BLOCK], lo[rows] - first, hi[rows] - first, up, down)
+    for k in np.flatnonzero(crossing).tolist():
+        raw[k] = _run_sum(words, int(lo[k]), int(hi[k]), up, base)
+    return raw
+
+
+def _run_sum(words: np.ndarray, lo: int, hi: int, up: np.ndarray, base: int) -> int:
+    """``sum(words[lo + i] * base**i) mod 2**64`` in blocks (``up`` holds base**i)."""
+    total, scale = 0, 1
+    step = pow(base, up.size, 1 << 64)
+    for start in range(lo, hi, up.size):
+        piece = words[start : min(hi, start + up.size)]
+        total = (total + scale * int((piece * up[: piece.size]).sum(dtype=np.uint64))) & _MASK64
+        scale = scale * step & _MASK64
+    return total
 
 
 @dataclass(frozen=True)
@@ -98,10 +133,9 @@ class Signed:
 def sign_text(text: str, options: ScanOptions | None = None, paragraphs: bool = True) -> Signed:
     """Sign a text at document level and, if asked, its paragraphs of enough tokens."""
     options = options or ScanOptions()
-    cps = normalized_code_points(text)
-    words, starts = token_hashes(cps)
+    words, line_starts = line_token_hashes(text)
     shingles = shingle_hashes(words, options.ngram)
-    exact = hashlib.blake2b(words.tobytes(), digest_size=16).digest()
+    exact = hashlib.blake2b(words, digest_size=16).digest()  # hashes the array in place
     if not (paragraphs and words.size):
         doc_signature, _ = signatures(shingles, _NO_SPANS, options.num_perm, options.seed)
         return Signed(
@@ -109,13 +143,10 @@ def sign_text(text: str, options: ScanOptions | None = None, paragraphs: bool = 
         )
     lines = text.split("\n")
     spans = split_paragraphs(lines)
+    # A paragraph's tokens are those on its lines.
     first = np.array([s.first for s in spans], dtype=np.int64)
     last = np.array([s.last for s in spans], dtype=np.int64)
-    # Normalisation keeps every "\n", so the k-th newline of the code points ends line k;
-    # a paragraph's tokens are those on its lines.
-    token_line = np.searchsorted(np.flatnonzero(cps == 10), starts)
-    lo = np.searchsorted(token_line, first, side="left")
-    hi = np.searchsorted(token_line, last, side="right")
+    lo, hi = line_starts[first], line_starts[last + 1]
     keep = np.flatnonzero(hi - lo >= options.min_paragraph_words)
     lo, hi, first, last = lo[keep], hi[keep], first[keep], last[keep]
     doc_signature, sigs, start, stop, extra = _signatures(words, lo, hi, shingles, options)

@@ -5,7 +5,7 @@ import pickle
 import pytest
 
 from clean import CleanOptions, RuleSet
-from dedup.errors import OptionsError
+from clean.errors import CleanOptionsError
 
 
 def test_defaults_are_valid_and_picklable() -> None:
@@ -26,7 +26,7 @@ def test_defaults_are_valid_and_picklable() -> None:
     ],
 )
 def test_bad_values_are_refused_with_a_helpful_message(kwargs: dict, message: str) -> None:
-    with pytest.raises(OptionsError) as info:
+    with pytest.raises(CleanOptionsError) as info:
         CleanOptions(**kwargs)
     assert message in str(info.value)
     assert isinstance(info.value, ValueError)

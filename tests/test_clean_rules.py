@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from clean import CleanOptions, Rule, RuleSet, builtin_rules, clean_text, load_rules
+from clean.errors import RulesError
 from clean.rules import CONTAINS, LINE, compile_rules
-from dedup.errors import ConfigError
 
 PARA_1 = (
     "The city council voted on Tuesday to expand the bus network, adding three routes that will"
@@ -184,14 +184,14 @@ def test_user_rules_add_patterns_and_disable_builtins(tmp_path: Path) -> None:
     ],
 )
 def test_bad_rules_files_say_what_is_wrong(tmp_path: Path, text: str, message: str) -> None:
-    with pytest.raises(ConfigError) as info:
+    with pytest.raises(RulesError) as info:
         load_rules(write(tmp_path, text))
     assert message in str(info.value)
     assert str(tmp_path) in str(info.value)
 
 
 def test_missing_rules_file(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="cannot read rules file"):
+    with pytest.raises(RulesError, match="cannot read rules file"):
         load_rules(tmp_path / "absent.toml")
 
 
@@ -210,7 +210,7 @@ def test_builtin_rules_are_valid_and_compile_for_both_languages() -> None:
 
 
 def test_rule_validation() -> None:
-    with pytest.raises(ConfigError):
+    with pytest.raises(RulesError):
         Rule("x", "y", max_words=0)
     assert Rule("x", "y", keywords=("Foo",)).keywords == ("foo",)
 

@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-import dedup.index
+import dedup.index.runs
 from dedup import Document, ScanOptions, render_json, scan, scan_paths
 from dedup.errors import DedupError, InputError
 from dedup.index import STORED_OPTIONS, Index, IndexFileError, IndexOptionsError
@@ -163,7 +163,9 @@ def test_keep_longest_keeps_the_longest_stored_document(tmp_path, texts):
         assert index.query([Document("q", whole)]).doc_clusters[0].keep == "short"
     with Index(tmp_path / "i.idx", keep="longest") as index:
         (cluster,) = index.query([Document("q", whole)]).doc_clusters
-    assert cluster.keep == "long" and [m.id for m in cluster.members] == ["long", "short", "q"]
+    # A cluster is the stored document matched and the new ones dropped for it: the other
+    # stored copy is not a member (stored documents are not compared with each other).
+    assert cluster.keep == "long" and [(m.id, m.similarity) for m in cluster.members] == [("long", 1.0), ("q", 1.0)]
 
 
 @pytest.mark.parametrize("level", ["doc", "paragraph"])
@@ -262,14 +264,14 @@ def test_chrome_learned_by_an_add_cleans_a_later_single_page(tmp_path):
     new = Document("site/new.txt", page(99), group="ledger")
     with Index(tmp_path / "i.idx", jobs=1) as index:
         added = index.add(site)
-        assert added.cleaning["removed_lines_by_rule"]["repeated-in-corpus"] == 16  # learned from the batch
+        assert added.cleaning["removed_spans_by_rule"]["repeated-in-corpus"] == 16  # learned from the batch
         assert index.stats()["chrome_lines"] == 6  # three lines, for the group and corpus-wide
         alone = index.query([new])
     # One page learns nothing by itself; the chrome remembered from the add still goes.
-    assert alone.cleaning["removed_lines_by_rule"] == {"repeated-in-corpus": 2}
+    assert alone.cleaning["removed_spans_by_rule"] == {"repeated-in-corpus": 2}
     assert "6 chrome lines remembered from earlier adds" in alone.cleaning["corpus_stats"]["notes"]
     with Index(tmp_path / "fresh.idx", jobs=1) as index:
-        assert "repeated-in-corpus" not in index.query([new]).cleaning["removed_lines_by_rule"]
+        assert "repeated-in-corpus" not in index.query([new]).cleaning["removed_spans_by_rule"]
 
 
 def _jsonl(path, texts, prefix, count):
@@ -284,10 +286,10 @@ def _jsonl(path, texts, prefix, count):
 _ADD_SCRIPT = textwrap.dedent(
     """
     import sys, time
-    import dedup.index
+    import dedup.index.index
     from dedup.index import Index
     from dedup.readers import iter_documents
-    dedup.index.ADD_CACHE_KIB = 64  # spill pages to the write-ahead log mid-add
+    dedup.index.index.ADD_CACHE_KIB = 64  # spill pages to the write-ahead log mid-add
     path, source, pause = sys.argv[1], sys.argv[2], float(sys.argv[3])
     def progress(stage, count):
         print(stage, count, flush=True)
@@ -382,13 +384,13 @@ def test_a_writer_gives_up_after_the_timeout_with_a_clear_error(tmp_path, texts)
 def test_band_keys_merge_runs_and_find_every_shared_key(tmp_path, monkeypatch):
     # Tiny blocks and merge slices, so that a few hundred keys make many blocks, slices
     # of several blocks, and runs of several sizes to merge.
-    monkeypatch.setattr(dedup.index, "BLOCK_PAIRS", 4)
-    monkeypatch.setattr(dedup.index, "_MERGE_SLICE_BITS", 1)
+    monkeypatch.setattr(dedup.index.runs, "BLOCK_PAIRS", 4)
+    monkeypatch.setattr(dedup.index.runs, "_MERGE_SLICE_BITS", 1)
     rng = np.random.default_rng(5)
     pool = rng.integers(-(2**63), 2**63 - 1, 300, dtype=np.int64)  # few keys: many shared
     with Index(tmp_path / "k.idx", clean=False) as index:
         index._db.execute("BEGIN")
-        keys = dedup.index._Keys(index._db, "para", 3)
+        keys = dedup.index.runs.KeyRuns(index._db, "para", 3)
         stored: list[tuple[int, int, int]] = []  # (band, key, item)
         item = 0
 
@@ -405,7 +407,7 @@ def test_band_keys_merge_runs_and_find_every_shared_key(tmp_path, monkeypatch):
             stored += [(b, int(rows[k, b]), int(items[k])) for k in range(size) for b in range(3)]
             check(pool[rng.integers(0, pool.size, (25, 3))])
         runs = keys.runs()
-        assert len(runs) <= dedup.index.MAX_RUNS and sum(r.pairs for r in runs) == len(stored) // 3
+        assert len(runs) <= dedup.index.runs.MAX_RUNS and sum(r.pairs for r in runs) == len(stored) // 3
         assert any(r.bits > 1 for r in runs)  # merged runs were read in slices
         filed = np.array([[key for b, key, i in stored if i == 50]])
         assert keys.remove(filed, np.array([50])) == 3

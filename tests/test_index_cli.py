@@ -1,10 +1,12 @@
 import json
 import shutil
+import unicodedata
 
 import pytest
 from click.testing import CliRunner
 
 from dedup.index_cli import EXIT_PARTIAL, index
+from dedup.report import JSON_VERSION
 
 KYIV = "003_8bc150cff370669c.txt"
 QUERY = "004_95bc31070ec5e5b3.txt"
@@ -49,7 +51,7 @@ def test_query_json_to_stdout_and_to_a_file(runner, idx, corpus_dir, tmp_path):
     res = runner.invoke(index, ["query", str(idx), query, "--format", "json"])
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
-    assert data["version"] == 1 and data["summary"]["paragraph_clusters"] == 3
+    assert data["version"] == JSON_VERSION and data["summary"]["paragraph_clusters"] == 3
     assert [[m["line"] for m in c["members"]] for c in data["paragraph_clusters"]] == [[17, 11], [19, 12], [21, 14]]
     out = tmp_path / "report.json"
     res = runner.invoke(index, ["query", str(idx), query, "--format", "json", "-o", str(out)])
@@ -62,9 +64,11 @@ def test_stats_text_and_json(runner, idx):
     res = runner.invoke(index, ["stats", str(idx)])
     assert res.exit_code == 0, res.output
     assert "documents:   4 (69 paragraphs) from 1 add" in res.stdout
+    assert f"schema 2, Unicode {unicodedata.unidata_version})" in res.stdout
     assert "clean=False" in res.stdout
     data = json.loads(runner.invoke(index, ["stats", str(idx), "--format", "json"]).stdout)
     assert data["documents"] == 4 and data["options"]["ngram"] == 3 and data["bytes"] > 0
+    assert data["unicode"] == unicodedata.unidata_version
 
 
 def test_add_skips_present_ids_unless_replace(runner, idx, corpus_dir):
@@ -126,6 +130,17 @@ def test_missing_paths_exit_2_and_create_nothing(runner, tmp_path, idx):
     assert not (tmp_path / "new.idx").exists()
     res = runner.invoke(index, ["query", str(tmp_path / "absent.idx"), str(idx)])
     assert res.exit_code == 2 and "does not exist" in res.output
+
+
+def test_an_index_that_is_an_input_is_refused(runner, tmp_path, corpus_dir):
+    (tmp_path / "in").mkdir()
+    kyiv = tmp_path / "in" / KYIV
+    shutil.copy(corpus_dir / KYIV, kyiv)
+    for target in (kyiv, tmp_path / "in" / "news.idx"):
+        res = runner.invoke(index, ["add", str(target), str(tmp_path / "in"), "--jobs", "1"])
+        assert res.exit_code == 2, res.output
+    assert sorted(p.name for p in (tmp_path / "in").iterdir()) == [KYIV]
+    assert kyiv.read_bytes() == (corpus_dir / KYIV).read_bytes()
 
 
 def test_corrupt_or_foreign_index_is_a_one_line_error(runner, tmp_path, corpus_dir):

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from dedup.lsh import MAX_BUCKET_PAIRS, LSHParams, band_keys, candidate_pairs, collision_probability, lsh_params
+from dedup.lsh import LSHParams, band_keys, buckets, collision_probability, lsh_params
 
 
 @pytest.mark.parametrize("threshold", [0.3, 0.5, 0.7, 0.9])
@@ -29,28 +29,25 @@ def test_band_keys_equal_exactly_when_the_band_is_equal():
     assert [keys[0, b] == keys[1, b] for b in range(4)] == [False, True, False, False]
 
 
-def test_candidate_pairs_from_shared_buckets():
+def test_buckets_hold_the_rows_that_share_a_key():
     keys = np.array([[1, 10], [2, 20], [1, 30], [3, 20], [4, 40]], dtype=np.uint64)
-    assert candidate_pairs(keys).tolist() == [[0, 2], [1, 3]]
+    b = buckets(keys)
+    assert sorted(b.members().values()) == [[0, 2], [1, 3]]
+    assert b.of(4) == []  # alone in every band
 
 
-def test_candidate_pairs_are_unique_and_sorted():
-    keys = np.array([[7, 7], [7, 7], [7, 7]], dtype=np.uint64)
-    assert candidate_pairs(keys).tolist() == [[0, 1], [0, 2], [1, 2]]
+def test_equal_keys_in_different_bands_are_different_buckets():
+    keys = np.array([[7, 8], [8, 7]], dtype=np.uint64)
+    assert buckets(keys).members() == {}
 
 
-def test_a_huge_bucket_stays_connected_with_linear_pairs():
-    n = MAX_BUCKET_PAIRS * 3
-    keys = np.zeros((n, 1), dtype=np.uint64)
-    pairs = candidate_pairs(keys)
-    assert len(pairs) < 2 * n
-    # Every member is reachable from the first through the pairs.
-    reach = {0}
-    for a, b in sorted(pairs.tolist()):
-        if a in reach:
-            reach.add(b)
-    assert reach == set(range(n))
+def test_a_huge_bucket_costs_one_entry_per_member():
+    n = 5000
+    b = buckets(np.zeros((n, 2), dtype=np.uint64))
+    assert b.ids.size == 2 * n  # not n * (n - 1) / 2 pairs
+    assert [len(m) for m in b.members().values()] == [n, n]
 
 
-def test_no_keys_no_pairs():
-    assert candidate_pairs(np.zeros((0, 3), dtype=np.uint64)).shape == (0, 2)
+def test_no_keys_no_buckets():
+    b = buckets(np.zeros((0, 3), dtype=np.uint64))
+    assert b.members() == {} and b.offsets.tolist() == [0]

@@ -56,7 +56,7 @@ def test_jsonl_records_and_their_errors(tmp_path):
     docs = [d for d in out if isinstance(d, Document)]
     errors = [e for e in out if isinstance(e, InputError)]
     assert [(d.id, d.line) for d in docs] == [("a", 1), ("recs.jsonl:3", 3), ("9", 9)]
-    assert docs[2].text == "line one\nline two" and docs[2].group == "www.example.com"
+    assert docs[2].text == "line one\nline two" and docs[2].group == "example.com"
     assert all(d.record for d in docs)
     assert [(e.line, e.reason.split(" (")[0]) for e in errors] == [
         (4, "not valid JSON"),
@@ -80,7 +80,7 @@ def test_decoding():
     assert decode(b"a\r\nb\rc", "f") == ("a\nb\nc", None)
     page = '<html><head><meta charset="iso-8859-1"></head><body>café</body></html>'.encode("latin-1")
     text, note = decode(page, "f", html=True)
-    assert "café" in text and note == "iso-8859-1 (declared)"
+    assert "café" in text and note == "cp1252 (declared iso-8859-1)"
 
 
 @pytest.mark.parametrize(

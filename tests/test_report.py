@@ -13,7 +13,7 @@ def result(corpus_dir):
 def test_json_contract(result):
     data = json.loads(render_json(result))
     assert list(data)[:6] == ["version", "options", "summary", "doc_clusters", "paragraph_clusters", "errors"]
-    assert data["version"] == 1
+    assert data["version"] == 2
     assert set(data["summary"]) == {
         "documents", "failed", "doc_clusters", "duplicate_documents", "paragraphs",
         "paragraph_clusters", "duplicate_paragraphs", "candidates", "rejected_candidates",

@@ -44,12 +44,17 @@ def _counts_match(out):
     for status in ("kept", "duplicate", "failed"):
         assert summary[status] == statuses.count(status)
     assert summary["paragraphs_removed"] == sum(len(r.get("paragraphs_removed", [])) for r in manifest)
-    assert summary["boilerplate_lines_removed"] == sum(r.get("boilerplate_lines_removed", 0) for r in manifest)
-    # what a duplicate or a removed paragraph repeats is in the output (or in an index)
+    assert summary["boilerplate_spans_removed"] == sum(r.get("boilerplate_spans_removed", 0) for r in manifest)
+    for r in manifest:  # each count says what it counts, and the two agree
+        assert r.get("boilerplate_spans_removed", 0) == sum(r.get("boilerplate_spans_by_rule", {}).values()), r
+    # what a duplicate or a removed paragraph repeats is in the output (or in an index), or
+    # was itself dropped as a duplicate, which its own line explains
     written = {r["id"] for r in manifest if r["status"] == "kept"}
+    by_id = {r["id"]: r for r in manifest if r["status"] != "failed"}
     for r in manifest:
         if r["status"] == "duplicate" and not r.get("in_index"):
-            assert r["duplicate_of"] in written, r
+            of = by_id[r["duplicate_of"]]
+            assert of["status"] == "kept" or (of["status"] == "duplicate" and "dropped in turn" in r["reason"]), r
         for cut in r.get("paragraphs_removed", []):
             assert cut["duplicate_of"].get("in_index") or cut["duplicate_of"]["id"] in written, r
     return manifest
@@ -110,7 +115,7 @@ def test_output_safety(corpus_dir, tmp_path):
     before = _tree(src)
     with pytest.raises(OutputError, match="inside the input folder"):
         run_paths([str(src)], str(src / "out"), ONE_JOB)
-    with pytest.raises(OutputError, match="inside the input folder"):
+    with pytest.raises(OutputError, match="is the input folder"):
         run_paths([str(src)], str(src), ONE_JOB)
     out = tmp_path / "out"
     run_paths([str(src)], str(out), ONE_JOB)
@@ -214,6 +219,7 @@ def test_interrupted_run_leaves_the_previous_output_or_none(tmp_path, how):
     old = tmp_path / "old-copy"
     (out).mkdir()
     (out / "previous.txt").write_text("previous output\n", encoding="utf-8")
+    (out / ".dedup-run").write_text("", encoding="utf-8")  # an earlier run's: --force may replace it
     shutil.copytree(out, old)
     proc = subprocess.Popen(_dedup("run", str(src), "-o", str(out), "--force", "--no-clean", "-q"))
     deadline = time.monotonic() + 120
@@ -310,10 +316,11 @@ def test_a_run_over_its_own_output_changes_nothing(tmp_path_factory, docs):
     assert texts1 == texts2
 
 
-def test_a_copy_of_a_document_whose_paragraphs_all_repeat_follows_it(tmp_path):
+def test_a_copy_of_a_document_whose_paragraphs_all_repeat_names_the_document_it_matches(tmp_path):
     # doc2 is kept at document level (too short beside doc0 to be its abridged copy) but
     # every paragraph of it repeats doc0: it is dropped, and so is its exact copy doc3,
-    # as a duplicate of doc0 (the document written), not of doc2 (which is not).
+    # as a duplicate of doc2, which it matches (not of doc0, which it does not match at
+    # the thresholds), saying that doc2 was dropped in turn.
     a = (
         "A significant number of North Korean soldiers were killed in the first clashes against Ukraine alongside"
         ' Russian forces. This information was reported by "The New York Times," citing anonymous Ukrainian and'
@@ -331,8 +338,9 @@ def test_a_copy_of_a_document_whose_paragraphs_all_repeat_follows_it(tmp_path):
     assert result.summary.kept == 1 and result.summary.duplicate == 3
     assert manifest["doc2.txt"]["reason"] == "every paragraph repeats a kept document"
     copy = manifest["doc3.txt"]
-    assert copy["duplicate_of"] == "doc0.txt" and "doc2.txt" in copy["reason"]
-    assert copy["similarity"] == manifest["doc2.txt"]["similarity"] < 0.5
+    assert copy["duplicate_of"] == "doc2.txt" and copy["similarity"] == 1.0
+    assert copy["reason"] == "doc2.txt was dropped in turn (every paragraph repeats a kept document)"
+    assert manifest["doc2.txt"]["duplicate_of"] == "doc0.txt"
 
 
 def test_daily_batches_against_an_index(corpus_dir, tmp_path):
@@ -362,3 +370,40 @@ def test_daily_batches_against_an_index(corpus_dir, tmp_path):
         assert len(index) == 5 and "004_95bc31070ec5e5b3.txt" in index and "again_001.txt" not in index
     res = runner.invoke(main, ["run", "-", "-o", str(tmp_path / "out3"), "--index", str(idx)], input="some text")
     assert res.exit_code == 2 and "not with - (stdin)" in res.output
+
+
+def test_an_html_page_without_main_text_fails_with_its_reason_instead_of_an_empty_file(corpus_dir, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(next(corpus_dir.glob("000_*.txt")), folder)
+    (folder / "empty.html").write_text("<html><head><script>var x = 1;</script></head><body><div></div></body></html>")
+    out = tmp_path / "out"
+    run_paths([str(folder)], str(out), ONE_JOB)
+    by_id = {r["id"]: r for r in _manifest(out)}
+    assert by_id["empty.html"]["status"] == "failed"
+    assert "no main text" in by_id["empty.html"]["error"]
+    assert not (out / "empty.txt").exists()
+
+
+def test_each_dropped_document_names_one_it_matches_at_the_thresholds(tmp_path):
+    # Windows of 200 words shifted by 60: neighbours match (Jaccard 0.53), the ends do not
+    # (0.25): d2 must not be dropped for d0 through d1.
+    import random
+
+    rng = random.Random(11)
+    words = rng.choices([f"w{k}" for k in range(5000)], k=400)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for k in range(4):
+        (folder / f"d{k}.txt").write_text(" ".join(words[k * 60 : k * 60 + 200]) + "\n")
+    out = tmp_path / "out"
+    run_paths([str(folder)], str(out), RunOptions(scan=ScanOptions(jobs=1, clean=False)))
+    by_id = {r["id"]: r for r in _manifest(out)}
+    assert {i: r["status"] for i, r in by_id.items()} == {
+        "d0.txt": "kept", "d1.txt": "duplicate", "d2.txt": "kept", "d3.txt": "duplicate"
+    }  # fmt: skip
+    assert by_id["d1.txt"]["duplicate_of"] == "d0.txt" and by_id["d3.txt"]["duplicate_of"] == "d2.txt"
+    for r in by_id.values():
+        if r["status"] == "duplicate":
+            assert r["similarity"] >= 0.5 or r["containment"] >= 0.8
+    assert (out / "d2.txt").read_text().split() == words[120:320]  # its words are not lost

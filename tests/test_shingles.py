@@ -1,8 +1,13 @@
+import importlib
+from unittest import mock
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedup.normalize import normalized_code_points, token_hashes
 from dedup.shingles import shingle_hash, shingle_hashes, shingles
+
+shingles_module = importlib.import_module("dedup.shingles")
 
 
 def _hashes(text, n):
@@ -29,3 +34,10 @@ def test_word_order_matters_and_spelling_variants_do_not():
 
 def test_hashes_are_32_bit():
     assert all(0 <= h < 2**32 for h in _hashes("one two three four five six seven", 2))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=80), st.integers(min_value=1, max_value=5), st.integers(min_value=1, max_value=4))
+def test_shingles_hashed_in_blocks_match_the_reference(text, n, block):
+    with mock.patch.object(shingles_module, "_BLOCK", block):
+        assert _hashes(text, n) == [shingle_hash(s) for s in shingles(text, n)]

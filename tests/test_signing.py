@@ -1,7 +1,15 @@
-import numpy as np
+import importlib
+from unittest import mock
 
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.normalize import _fmix64
 from dedup.options import ScanOptions
-from dedup.signing import sign_text
+from dedup.signing import exact_keys, sign_text
+
+signing_module = importlib.import_module("dedup.signing")
 
 OPTS = ScanOptions(jobs=1)
 
@@ -58,3 +66,33 @@ def test_doc_level_only_skips_paragraphs(corpus_dir):
 def test_empty_text():
     signed = sign_text("  \n — \n", OPTS)
     assert signed.tokens == 0 and signed.shingles.size == 0 and len(signed.paragraphs) == 0
+
+
+def test_a_paragraph_has_the_same_exact_key_in_a_long_text_as_in_a_short_one():
+    # Texts of more than 2**18 tokens take another path (bounded memory); an exact copy
+    # of a paragraph must still get the key it has in a short text, or exact copies
+    # between a long and a short document are not grouped as such.
+    para = "The council approved the harbour budget on Monday after a long debate about ferry fares."
+    filler = " ".join(f"w{k % 997} x{k % 13}" for k in range(140_000))
+    short = sign_text(f"Headline of a short page\n\n{para}\n", OPTS)
+    long = sign_text(f"{filler}\n\n{para}\n", OPTS)
+    assert long.tokens > 1 << 18
+    assert short.paragraphs.texts[-1] == long.paragraphs.texts[-1] == para
+    assert np.array_equal(short.paragraphs.exact[-1], long.paragraphs.exact[-1])
+
+
+def _reference_key(words, base):
+    total = sum(int(w) * pow(base, i, 1 << 64) for i, w in enumerate(words.tolist())) + len(words)
+    return _fmix64(np.array([total & (2**64 - 1)], dtype=np.uint64))[0]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1), max_size=40), st.data(), st.integers(1, 6))
+def test_exact_keys_in_blocks_match_the_polynomial(values, data, block):
+    words = np.array(values, dtype=np.uint64)
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(values)), max_size=8)))
+    lo, hi = np.array(cuts[0::2][: len(cuts) // 2], dtype=np.int64), np.array(cuts[1::2], dtype=np.int64)
+    with mock.patch.object(signing_module, "_BLOCK", block):
+        keys = exact_keys(words, lo, hi)
+    for k, (a, b) in enumerate(zip(lo.tolist(), hi.tolist())):
+        assert [int(v) for v in keys[k]] == [_reference_key(words[a:b], base) for base in signing_module._KEY_BASES]
