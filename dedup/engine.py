@@ -322,19 +322,18 @@ def collect(
         alone, head_groups = len(head) < 2, {d.group for d in head if d.group is not None}
         items: Iterable[Document | Prepared] = itertools.chain(head, unique)
         del head  # the chain holds the first documents only until they are read
-        if options.clean and alone:
-            # One document is no corpus: nothing to learn, so no first pass (a single
-            # query against an index is the common case); the hook may still add chrome.
-            if stats_hook is not None:
-                collection.stats = stats_hook(None, head_groups)
-            ctx = replace(ctx, stats=collection.stats)
-        elif options.clean:
-            staged, collection.stats = learn(items, ctx, collection.spill, ledger, progress)
-            if stats_hook is not None:
+        if options.clean:
+            if alone:
+                # One document is no corpus: nothing to learn, so no first pass (a single
+                # query against an index is the common case); the hook may still add chrome.
+                groups = head_groups
+            else:
+                staged, collection.stats = learn(items, ctx, collection.spill, ledger, progress)
                 groups = {s.doc.group for s in staged if s.doc.group is not None}
+                items = (s.load(collection.spill) for s in staged)
+            if stats_hook is not None:
                 collection.stats = stats_hook(collection.stats, groups)
             ctx = replace(ctx, stats=collection.stats)
-            items = (s.load(collection.spill) for s in staged)
         done = 0
         for batch, signed in parallel_map(sign_batch, batches(items), ctx, options.jobs):
             docs = [item.doc if isinstance(item, Prepared) else item for item in batch]

@@ -418,15 +418,20 @@ def parallel_map(func: Callable[[T], R], batches: Iterable[T], ctx: Context, job
     batches = iter(batches)
     if jobs > 1:
         head = list(itertools.islice(batches, 2))
+        several = len(head) > 1
         batches = itertools.chain(head, batches)
-        if len(head) > 1:
+        del head  # the chain holds the first batches only until they are read
+        if several:
             yield from _pooled(func, batches, ctx, jobs)
             return
     previous = list(_CONTEXT)
     _set_context(ctx)
     try:
         for batch in batches:
-            yield batch, func(batch)
+            done = batch, func(batch)
+            del batch  # not alive while the next batch is read
+            yield done
+            del done
     finally:
         _CONTEXT[:] = previous
 
