@@ -29,14 +29,16 @@ from .console import (
     library_errors,
     plural,
     report_failure,
+    report_unranked,
     setup_logging,
     with_options,
 )
 from .engine import Failure, cleaner_options
-from .errors import ConfigError
+from .errors import ConfigError, OptionsError
 from .index import STORED_OPTIONS, Index
 from .index_cli import index
-from .options import KEEP_RULES, LEVELS, ScanOptions
+from .keep import parse_keep
+from .options import LEVELS, ScanOptions
 from .output import OutputFolder, check_index_file, check_output_dir, check_output_file, output_name, write_atomic
 from .readers import STDIN, iter_documents
 from .run import FORMATS, RunOptions, run_paths
@@ -44,6 +46,21 @@ from .scan import scan_paths
 from .work import Cleaned
 
 __all__ = ["main"]
+
+
+class _Keep(click.ParamType):
+    """A ``--keep`` policy, checked when the command line is read."""
+
+    name = "POLICY"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        try:
+            return str(parse_keep(str(value)))
+        except OptionsError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+KEEP = _Keep()
 
 
 def _matching_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -64,8 +81,12 @@ def _matching_options(command: Callable[..., Any]) -> Callable[..., Any]:
                      help="MinHash permutations."),
         click.option("--ngram", type=int, default=ScanOptions.ngram, show_default=True, help="Words per shingle."),
         click.option("--seed", type=int, default=ScanOptions.seed, show_default=True, help="MinHash seed."),
-        click.option("--keep", type=click.Choice(KEEP_RULES), default="first", show_default=True,
-                     help="Which document of a cluster is kept: first in input order, or longest."),
+        click.option("--keep", type=KEEP, default="first", show_default=True,
+                     help="Which document of a cluster survives: first (in input order; an abridged copy gives way "
+                          "to the text that holds it), longest, newest:FIELD, oldest:FIELD, max:FIELD, min:FIELD "
+                          "(ISO 8601 dates or numbers; missing values rank last), or none (drop every copy)."),
+        click.option("--same-url", is_flag=True,
+                     help="Documents with the same canonical URL are one cluster, whatever their texts."),
         click.option("--clean/--no-clean", default=True, show_default=True, help="Strip boilerplate before matching."),
     ]  # fmt: skip
     return with_options(command, options + input_options())
@@ -73,7 +94,7 @@ def _matching_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 _SCAN_FIELDS = set(ScanOptions.__dataclass_fields__)
 # Options an index does not fix: they may differ from run to run.
-_PER_RUN = ("keep", "jobs", "text_field", "id_field")
+_PER_RUN = ("keep", "same_url", "jobs", "text_field", "id_field")
 
 
 def _scan_options(
@@ -136,8 +157,9 @@ main.add_command(index)
 def scan(paths: tuple[str, ...], fmt: str, output: str | None, verbose: int, quiet: bool, **settings: Any) -> None:
     """Report near-duplicate documents and paragraphs in PATHS (files, folders, or - for stdin).
 
-    Reads .txt, .md, .html/.htm, .jsonl, .json and .warc files, also gzip or zstd
-    compressed; folders recursively, in sorted order.
+    Reads .txt, .md, .html/.htm, .jsonl, .json, .warc, .parquet, .csv and .tsv files
+    (gzip or zstd compressed too); folders recursively, in sorted order; local paths or
+    s3://, gs://, hf:// and https:// URLs.
     """
     setup_logging(verbose, quiet)
     options, _, _ = _scan_options(paths, settings)
@@ -155,8 +177,18 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, verbose: int, qui
 @click.argument("paths", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @click.option("--output", "-o", required=True, type=click.Path(file_okay=False),
               help="Folder for the distinct corpus and its manifest.jsonl.")  # fmt: skip
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="txt", show_default=True,
-              help="One .txt per kept document (mirroring the input layout), or documents.jsonl.")  # fmt: skip
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="txt",
+    show_default=True,
+    help="One .txt per kept document (mirroring the input layout), or documents.jsonl, .parquet, .csv "
+    "or .tsv: the input's fields with the cleaned text, plus dedup_* columns.",
+)
+@click.option("--mark-only", is_flag=True,
+              help="Write every document, none dropped, with its verdict (dedup_status, dedup_cluster, "
+                   "dedup_duplicate_of, dedup_similarity) for a later step to filter.")  # fmt: skip
 @click.option("--no-paragraph-dedup", is_flag=True,
               help="Keep paragraphs that repeat a paragraph of an earlier kept document.")  # fmt: skip
 @click.option("--force", is_flag=True, help="Replace an existing non-empty output folder.")
@@ -165,8 +197,8 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, verbose: int, qui
                    "documents kept are added to it.")  # fmt: skip
 @_matching_options
 @library_errors("no partial output was left")
-def run_command(paths: tuple[str, ...], output: str, fmt: str, no_paragraph_dedup: bool, force: bool,
-                index_path: str | None, verbose: int, quiet: bool, **settings: Any) -> None:  # fmt: skip
+def run_command(paths: tuple[str, ...], output: str, fmt: str, mark_only: bool, no_paragraph_dedup: bool,
+                force: bool, index_path: str | None, verbose: int, quiet: bool, **settings: Any) -> None:  # fmt: skip
     """Write a cleaned corpus without duplicates from PATHS into OUTPUT, with a manifest.
 
     Every input gets a line in OUTPUT/manifest.jsonl: kept (with the paragraphs removed
@@ -189,10 +221,13 @@ def run_command(paths: tuple[str, ...], output: str, fmt: str, no_paragraph_dedu
             per_run = {k: getattr(scan_options, k) for k in _PER_RUN}  # keep order and the like
             index = stack.enter_context(Index(index_path, **given, **per_run))
             scan_options = replace(index.options, **{k: getattr(scan_options, k) for k in _PER_RUN})
-        options = RunOptions(scan=scan_options, paragraph_dedup=paragraph_dedup, output_format=fmt, force=force)
+        options = RunOptions(
+            scan=scan_options, paragraph_dedup=paragraph_dedup, output_format=fmt, force=force, mark_only=mark_only
+        )
         result = run_paths(paths, output, options, progress, index)
     for failure in result.failures:
         report_failure(failure)
+    report_unranked(result.unranked, scan_options)
     if not quiet:
         for source, encoding in result.encodings:
             click.echo(f"dedup: {source}: not UTF-8; read as {encoding}", err=True)

@@ -10,13 +10,14 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
 
 from .engine import Failure
 from .errors import ConfigError, DedupError, OptionsError, OutputError, PathError
+from .options import ScanOptions
 from .output import write_atomic
 from .report import render_json, render_text
 from .scan import ScanResult
@@ -31,6 +32,7 @@ __all__ = [
     "emit_report",
     "input_options",
     "report_failure",
+    "report_unranked",
     "setup_logging",
     "with_options",
 ]
@@ -145,11 +147,25 @@ def report_failure(failure: Failure) -> None:
     click.echo(f"dedup: {where}: {failure.error}", err=True)
 
 
+def report_unranked(ids: Sequence[str], options: ScanOptions) -> None:
+    """One line on stderr when documents had no usable value of the keep field."""
+    name = options.keep_policy.field
+    if not ids or name is None:
+        return
+    shown = ", ".join(ids[:3]) + (", ..." if len(ids) > 3 else "")
+    click.echo(
+        f"dedup: {plural(len(ids), 'document')} without a usable {name!r} (missing, or not a number or an ISO 8601 "
+        f"date) ranked last for --keep {options.keep}: {shown}",
+        err=True,
+    )
+
+
 def emit_report(result: ScanResult, fmt: str, output: str | None, quiet: bool) -> None:
     """Name each failed input on stderr, write the report (``text`` or ``json``) to stdout
     or atomically to ``output``, and exit with :data:`EXIT_PARTIAL` if any input failed."""
     for failure in result.errors:
         report_failure(failure)
+    report_unranked(result.unranked, result.options)
     report = render_json(result) if fmt == "json" else render_text(result)
     if output in (None, "-"):
         click.echo(report, nl=False)

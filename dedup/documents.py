@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 __all__ = ["Document"]
 
@@ -19,7 +20,10 @@ class Document:
     chrome (source folder, or web site: the host without ``www.``, ``m.``... as
     :func:`dedup.readers.site_of` gives it), for the cleaner's corpus statistics. ``meta``
     holds what the source said about the document (``url``, ``warc_record_id``) and the
-    ``encoding`` it was decoded from when that was not UTF-8.
+    ``encoding`` it was decoded from when that was not UTF-8. ``fields`` holds, for a
+    record (a JSONL line, a Parquet or CSV row), every field but the text, in the
+    record's order and as read: outputs carry them through, and ``--keep`` may rank by
+    one of them.
     """
 
     id: str
@@ -30,6 +34,7 @@ class Document:
     format: str = "text"
     group: str | None = None
     meta: Mapping[str, str] = field(default_factory=dict)
+    fields: Mapping[str, Any] = field(default_factory=dict)
 
     def position(self, text_line: int) -> int:
         """The 1-based line in ``source`` of the 1-based line ``text_line`` of the text."""

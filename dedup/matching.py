@@ -21,8 +21,8 @@ from .lsh import LSHParams, buckets, lsh_params
 from .options import ScanOptions
 from .verify import Similarity, similarity
 
-__all__ = ["CONTAINMENT_LSH_FLOOR", "Matches", "Rule", "document_lsh", "match", "paragraph_lsh", "same_document",
-           "same_paragraph"]  # fmt: skip
+__all__ = ["CONTAINMENT_LSH_FLOOR", "Matches", "Rule", "accepted_by", "document_lsh", "match", "paragraph_lsh",
+           "same_document", "same_paragraph"]  # fmt: skip
 
 # Decides a verified candidate pair from its similarity and the two shingle sets.
 Rule = Callable[[Similarity, np.ndarray, np.ndarray], bool]
@@ -92,6 +92,14 @@ def same_document(options: ScanOptions) -> Rule:
         return small >= ratio * large
 
     return accept
+
+
+def accepted_by(sim: Similarity, options: ScanOptions) -> str:
+    """Which part of :func:`same_document` accepted a pair of documents with this
+    similarity: ``exact`` (same exact key), ``jaccard``, or ``containment``."""
+    if sim == SAME:
+        return "exact"
+    return "jaccard" if sim.jaccard >= options.threshold else "containment"
 
 
 def same_paragraph(options: ScanOptions) -> Rule:

@@ -7,10 +7,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .errors import OptionsError
+from .keep import KeepPolicy, parse_keep
 
 __all__ = ["LEVELS", "KEEP_RULES", "ScanOptions", "default_jobs"]
 
 LEVELS = ("doc", "paragraph", "both")
+# What an index may keep (a field policy or none needs the whole corpus at once).
 KEEP_RULES = ("first", "longest")
 
 
@@ -46,7 +48,10 @@ class ScanOptions:
     min_paragraph_words: int = 10
     num_perm: int = 128
     seed: int = 1
+    # Who survives a cluster (see dedup.keep): first, longest, none, newest:FIELD...
     keep: str = "first"
+    # Documents whose canonical URL is the same are one cluster, whatever their texts.
+    same_url: bool = False
     clean: bool = True
     # A TOML file of cleaning rules to add or disable (see README); None: built-in rules.
     clean_rules: str | None = None
@@ -57,8 +62,9 @@ class ScanOptions:
     def __post_init__(self) -> None:
         if self.level not in LEVELS:
             raise OptionsError(f"level must be one of {', '.join(LEVELS)}; got {self.level!r}")
-        if self.keep not in KEEP_RULES:
-            raise OptionsError(f"keep must be one of {', '.join(KEEP_RULES)}; got {self.keep!r}")
+        if not isinstance(self.keep, str):
+            raise OptionsError(f"keep must be a string such as 'first' or 'newest:date'; got {self.keep!r}")
+        parse_keep(self.keep)
         for name in ("threshold", "paragraph_threshold", "min_length_ratio"):
             value = getattr(self, name)
             if not 0.0 < value <= 1.0:
@@ -73,6 +79,11 @@ class ScanOptions:
         for name in ("text_field", "id_field"):
             if not getattr(self, name):
                 raise OptionsError(f"{name} must be a non-empty field name")
+
+    @property
+    def keep_policy(self) -> KeepPolicy:
+        """``keep`` parsed."""
+        return parse_keep(self.keep)
 
     def as_dict(self) -> dict[str, Any]:
         """The options that decide the results (everything but ``jobs``), for reports."""

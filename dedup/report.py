@@ -19,7 +19,10 @@ def as_dict(result: ScanResult) -> dict[str, Any]:
 
     Version 2: a cluster is a kept document (paragraph) and those dropped for it, each
     matching it directly; ``cleaning.removed_spans_by_rule`` replaces version 1's
-    ``removed_lines_by_rule``, which counted spans under the name of lines.
+    ``removed_lines_by_rule``, which counted spans under the name of lines. Added within
+    version 2: a member's ``rule`` (what made it a copy: ``exact``, ``jaccard``,
+    ``containment``, ``url``); ``keep`` is ``null`` with ``keep none``; ``keep_field``
+    (with ``keep newest:FIELD``...) counts and lists the documents without a usable value.
     """
     s = result.summary
     out: dict[str, Any] = {
@@ -39,7 +42,15 @@ def as_dict(result: ScanResult) -> dict[str, Any]:
         "doc_clusters": [
             {
                 "keep": c.keep,
-                "members": [{"id": m.id, "similarity": m.similarity, "containment": m.containment} for m in c.members],
+                "members": [
+                    {
+                        "id": m.id,
+                        "similarity": m.similarity,
+                        "containment": m.containment,
+                        **({"rule": m.rule} if m.rule else {}),
+                    }
+                    for m in c.members
+                ],
             }
             for c in result.doc_clusters
         ],
@@ -57,6 +68,13 @@ def as_dict(result: ScanResult) -> dict[str, Any]:
     }
     if result.cleaning is not None:
         out["cleaning"] = result.cleaning
+    policy = result.options.keep_policy
+    if policy.field is not None:
+        out["keep_field"] = {
+            "field": policy.field,
+            "unranked": len(result.unranked),
+            "unranked_ids": list(result.unranked),
+        }
     return out
 
 
@@ -102,10 +120,14 @@ def render_text(result: ScanResult) -> str:
             )
             width = max(len(m.id) for c in result.doc_clusters for m in c.members)
             for n, c in enumerate(result.doc_clusters, 1):
-                lines.append(f"  D{n}  keep {c.keep}")
+                lines.append(
+                    f"  D{n}  keep {c.keep}" if c.keep is not None else f"  D{n}  drop all, first {c.members[0].id}"
+                )
                 for m in c.members[1:]:
                     why = f"similarity {m.similarity:.2f}"
-                    if m.similarity < o.threshold:
+                    if m.rule == "url":
+                        why += ", same URL"
+                    elif m.similarity < o.threshold:
                         why += f", contained {m.containment:.2f}"
                     lines.append(f"        {m.id:<{width}}  {why}")
         lines.append("")
@@ -127,6 +149,12 @@ def render_text(result: ScanResult) -> str:
                     lines.append(f"      {m.id:<{width}}  {where:<14} {_preview(m.text)}")
         lines.append("")
 
+    if o.keep_policy.field is not None and result.unranked:
+        shown = ", ".join(result.unranked[:3]) + (", ..." if len(result.unranked) > 3 else "")
+        lines.append(
+            f"Keep order: {_plural(len(result.unranked), 'document')} without a usable {o.keep_policy.field!r} "
+            f"(missing, or not a number or ISO 8601 date) ranked last: {shown}."
+        )
     lines.append(
         f"Verification: {_plural(s.candidates, 'LSH candidate pair')}, "
         f"{s.rejected_candidates} rejected on exact similarity."

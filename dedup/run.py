@@ -23,25 +23,30 @@ from .index import Index
 from .options import ScanOptions
 from .output import OutputFolder, check_output_dir, output_name
 from .readers import RUN_FILES, RUN_MARKER, STDIN, iter_documents
+from .rows import MARK_COLUMNS, output_row
 from .verify import Similarity, similarity
+from .writers import RecordWriter, check_format, plan_columns
 
 __all__ = ["FORMATS", "MANIFEST", "MARKER", "SUMMARY", "RunOptions", "RunResult", "RunSummary", "run", "run_paths"]
 
-FORMATS = ("txt", "jsonl")
+FORMATS = ("txt", "jsonl", "parquet", "csv", "tsv")
 MANIFEST, SUMMARY = RUN_FILES
-DOCUMENTS = "documents.jsonl"
+# The file of documents for each record format.
+DOCUMENTS = {fmt: f"documents.{fmt}" for fmt in FORMATS if fmt != "txt"}
 MARKER = RUN_MARKER
 
 
 @dataclass(frozen=True)
 class RunOptions:
     """What ``dedup run`` does beyond a scan's options: paragraph removal, output format,
-    and whether it may replace an existing output."""
+    whether every document is written with its verdict (``mark_only``) rather than the
+    duplicates dropped, and whether it may replace an existing output."""
 
     scan: ScanOptions = field(default_factory=ScanOptions)
     paragraph_dedup: bool = True
     output_format: str = "txt"
     force: bool = False
+    mark_only: bool = False
 
     def __post_init__(self) -> None:
         if self.output_format not in FORMATS:
@@ -60,6 +65,7 @@ class RunSummary:
     boilerplate_spans_removed: int
     candidates: int
     rejected_candidates: int
+    unranked: int = 0  # documents without a usable keep field (ranked last)
 
 
 @dataclass(frozen=True)
@@ -80,8 +86,9 @@ class RunResult:
     summary: RunSummary
     failures: tuple[Failure, ...]
     encodings: tuple[tuple[str, str], ...] = ()
-    kept: tuple[str, ...] = ()  # ids of the documents written
+    kept: tuple[str, ...] = ()  # ids of the documents kept
     indexed: int = 0  # of them, added to the index
+    unranked: tuple[str, ...] = ()  # documents without a usable keep field
 
 
 def run_paths(
@@ -129,6 +136,8 @@ def run(
     """
     options = options or RunOptions()
     scan = options.scan
+    if options.output_format != "txt":
+        check_format(options.output_format)  # pyarrow missing: said now, not after the work
     if not options.paragraph_dedup and scan.level == "both":
         scan = ScanOptions(**{**asdict(scan), "level": "doc", "jobs": scan.jobs})
     with ExitStack() as stack:
@@ -141,14 +150,15 @@ def run(
         )  # fmt: skip
         decisions = decide(collection, scan)
         stored = _Stored(known.documents(), known.paragraphs()) if known else _Stored({}, {})
-        with OutputFolder(out, reserved=(MANIFEST, SUMMARY, DOCUMENTS), marker=MARKER) as folder:
+        with OutputFolder(out, reserved=(MANIFEST, SUMMARY, *DOCUMENTS.values()), marker=MARKER) as folder:
             summary, kept = _write(folder, collection, decisions, options, scan, stored)
         encodings = tuple(
             (info.doc.source or info.doc.id, info.doc.meta["encoding"])
             for info in collection.infos
             if "encoding" in info.doc.meta
         )
-        return RunResult(str(out), summary, tuple(collection.ledger.failures), encodings, tuple(kept))
+        unranked = tuple(collection.ids[i] for i in decisions.unranked)
+        return RunResult(str(out), summary, tuple(collection.ledger.failures), encodings, tuple(kept), 0, unranked)
 
 
 def _removed_paragraphs(
@@ -160,17 +170,18 @@ def _removed_paragraphs(
     index = collection.column("para_index")
     line = collection.column("para_line")
     cuts: dict[int, dict[str, Any]] = {}
+
+    def where(k: int) -> dict[str, Any]:
+        return {"id": collection.ids[para_doc[k]], "paragraph": int(index[k]), "line": int(line[k]) or None}
+
     for members in decisions.paragraph_clusters:
         first = members[0]
         for k in members[1:]:
             if para_doc[k] == para_doc[first]:
                 continue  # repeated inside one document: not a copy of another
-            of = {
-                "id": collection.ids[para_doc[first]],
-                "paragraph": int(index[first]),
-                "line": int(line[first]) or None,
-            }
-            cuts[k] = {"duplicate_of": of, "similarity": round(decisions.paragraph_similarity[k], 4)}
+            cuts[k] = {"duplicate_of": where(first), "similarity": round(decisions.paragraph_similarity[k], 4)}
+            if decisions.keep_none and first not in cuts:  # none: the first copy goes too
+                cuts[first] = {"duplicate_of": where(k), "similarity": cuts[k]["similarity"]}
     if stored.paragraphs:
         for k in range(para_doc.size):
             found = stored.paragraphs.get((collection.ids[para_doc[k]], int(index[k])))
@@ -210,6 +221,7 @@ class _Fate:
     cuts: tuple[dict[str, Any], ...] = ()
     duplicate_of: str | None = None
     similarity: Similarity | None = None
+    rule: str | None = None  # what made it a copy: exact, jaccard, containment, url
     in_index: bool = False
     reason: str | None = None
     recleaned: tuple[cleaner.Removal, ...] = ()  # lines the cleaner removed once the cuts were made
@@ -225,6 +237,8 @@ class _Fate:
                 out.update(
                     similarity=round(self.similarity.jaccard, 4), containment=round(self.similarity.containment, 4)
                 )
+            if self.rule is not None:
+                out["rule"] = self.rule
         if self.reason:
             out["reason"] = self.reason
         if self.cuts:
@@ -259,7 +273,9 @@ def _fate(
     kept_by = int(decisions.kept_by[i])
     if kept_by >= 0:
         of = collection.ids[kept_by]
-        fate = _Fate(duplicate_of=of, similarity=decisions.doc_similarity[i])
+        fate = _Fate(duplicate_of=of, similarity=decisions.doc_similarity[i], rule=decisions.doc_rule.get(i))
+        if decisions.keep_none:
+            return replace(fate, reason="keep none: every document of a cluster is dropped")
         via = dropped(kept_by)
         if via is not None:
             why = f"a copy of {via.duplicate_of} in the index" if via.in_index else via.reason
@@ -310,7 +326,8 @@ def _write(
 
     kept: list[str] = []
     manifest: list[str] = []
-    records = open(folder.work / DOCUMENTS, "w", encoding="utf-8") if options.output_format == "jsonl" else None  # noqa: SIM115
+    cluster_of = {m: members[0] for members in decisions.doc_clusters for m in members}
+    records = _records(folder, collection, options) if options.output_format != "txt" else None
     counts = {"kept": 0, "duplicate": 0, "failed": 0, "paragraphs_removed": 0, "boilerplate_spans_removed": 0}
     try:
         for entry in collection.ledger.entries:
@@ -330,12 +347,20 @@ def _write(
                                       "line": info.doc.line if info.doc.record else None, **fate.record()}  # fmt: skip
             if fate.duplicate_of is None:
                 kept.append(entry)
+            if fate.duplicate_of is None or options.mark_only:
+                # Marking only, nothing is cut: the cleaned text as matching saw it.
+                text = collection.text(collection.column("text_at", (0, 2))[i]) if options.mark_only else fate.text
                 if records is not None:
-                    meta = {**info.doc.meta, **info.metadata}
-                    records.write(_line({"id": entry, "text": fate.text, "source": info.doc.source, "metadata": meta}))
+                    mark = None
+                    if options.mark_only:
+                        sim = fate.similarity.jaccard if fate.similarity is not None else None
+                        label = collection.ids[cluster_of[i]] if i in cluster_of else None
+                        mark = dict(zip(MARK_COLUMNS, (record["status"], label, fate.duplicate_of, sim)))
+                    meta = info.metadata
+                    records.write(output_row(info.doc, text, meta, scan.text_field, scan.id_field, mark))
                 else:
                     name = folder.claim(output_name(info.doc))
-                    folder.write(name, fate.text + "\n" if fate.text else "")
+                    folder.write(name, text + "\n" if text else "")
                     record["output"] = str(name)
             counts[record["status"]] += 1
             counts["paragraphs_removed"] += len(fate.cuts)
@@ -359,13 +384,31 @@ def _write(
         inputs=len(collection.ledger.entries),
         candidates=decisions.candidates,
         rejected_candidates=decisions.rejected,
+        unranked=len(decisions.unranked),
         **counts,
     )
     folder.write(MANIFEST, "".join(manifest))
-    settings = {**scan.as_dict(), "paragraph_dedup": options.paragraph_dedup, "output_format": options.output_format}
+    settings = {
+        **scan.as_dict(),
+        "paragraph_dedup": options.paragraph_dedup,
+        "output_format": options.output_format,
+        "mark_only": options.mark_only,
+    }
     folder.write(SUMMARY, json.dumps({"summary": asdict(summary), "options": settings}, indent=2) + "\n")
     folder.write(MARKER, "written by dedup run; see manifest.jsonl\n")
     return summary, kept
+
+
+def _records(folder: OutputFolder, collection: Collection, options: RunOptions) -> RecordWriter:
+    """The writer of the documents file, its columns planned from every document's fields
+    (those not written leave a column empty: the schema is the same whatever is kept)."""
+    scan = options.scan
+    # What the marks hold, so that their columns get their types even if all are null.
+    mark = dict(zip(MARK_COLUMNS, ("kept", "", "", 1.0))) if options.mark_only else None
+    plan = (output_row(info.doc, "", info.metadata, scan.text_field, scan.id_field, mark) for info in collection.infos)
+    columns = plan_columns(plan)
+    fmt = options.output_format
+    return RecordWriter(folder.work / DOCUMENTS[fmt], fmt, columns)
 
 
 def _line(record: dict[str, Any]) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -41,11 +41,14 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class DocMember:
-    """A document of a cluster, with its exact similarity to the kept document."""
+    """A document of a cluster, with its exact similarity to the kept document and the
+    rule that made it a copy (``exact``, ``jaccard``, ``containment``, ``url``; empty for
+    the kept document itself)."""
 
     id: str
     similarity: float
     containment: float
+    rule: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,9 +56,10 @@ class DocCluster:
     """Near-duplicate documents: ``keep`` is kept, the other members are its copies.
 
     ``members`` lists every document of the cluster, the kept one first (similarity 1).
+    With ``keep none``, ``keep`` is ``None``: the first member is dropped like the rest.
     """
 
-    keep: str
+    keep: str | None
     members: tuple[DocMember, ...]
 
 
@@ -119,7 +123,7 @@ class Summary:
             documents=documents,
             failed=failed,
             doc_clusters=len(doc_clusters),
-            duplicate_documents=sum(len(c.members) - 1 for c in doc_clusters),
+            duplicate_documents=sum(len(c.members) - (c.keep is not None) for c in doc_clusters),
             paragraphs=paragraphs,
             paragraph_clusters=len(paragraph_clusters),
             duplicate_paragraphs=sum(len(c.members) - 1 for c in paragraph_clusters),
@@ -138,6 +142,8 @@ class ScanResult:
     paragraph_clusters: tuple[ParagraphCluster, ...]
     errors: tuple[Failure, ...]
     cleaning: dict[str, Any] | None = None
+    # Documents whose keep field (keep newest:FIELD...) was missing or unreadable.
+    unranked: tuple[str, ...] = ()
 
 
 def cleaning_report(
@@ -184,8 +190,8 @@ def _result(collection: Collection, decisions: Decisions, options: ScanOptions) 
         out = [DocMember(ids[members[0]], 1.0, 1.0)]
         for m in members[1:]:
             sim = decisions.doc_similarity[m]
-            out.append(DocMember(ids[m], round(sim.jaccard, 4), round(sim.containment, 4)))
-        doc_clusters.append(DocCluster(ids[members[0]], tuple(out)))
+            out.append(DocMember(ids[m], round(sim.jaccard, 4), round(sim.containment, 4), decisions.doc_rule[m]))
+        doc_clusters.append(DocCluster(None if decisions.keep_none else ids[members[0]], tuple(out)))
 
     para_doc = collection.column("para_doc")
     index = collection.column("para_index", dtype=np.int32)
@@ -207,10 +213,11 @@ def _result(collection: Collection, decisions: Decisions, options: ScanOptions) 
         ]
         paragraph_clusters.append(ParagraphCluster(min(m.similarity for m in out[1:]), tuple(out)))
 
-    return result_of(
+    result = result_of(
         collection, options, doc_clusters, paragraph_clusters,
         decisions.paragraphs_compared, decisions.candidates, decisions.rejected,
     )  # fmt: skip
+    return replace(result, unranked=tuple(ids[i] for i in decisions.unranked))
 
 
 def result_of(

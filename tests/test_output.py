@@ -291,18 +291,6 @@ def test_failed_write_keeps_the_previous_file(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == ["r.json"]
 
 
-@pytest.fixture
-def sigterm_interrupts():
-    """SIGTERM handled as the commands handle it (``console.library_errors``)."""
-
-    def terminate(signum, frame):
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, terminate)
-    yield
-    signal.signal(signal.SIGTERM, previous)
-
-
 def _signal_after(monkeypatch, call, nth):
     """SIGTERM arrives right after the ``nth`` successful ``os.<call>``."""
     real = getattr(os, call)

@@ -51,7 +51,7 @@ def test_doc_clusters_in_json(tmp_path, corpus_dir):
     assert data["doc_clusters"] == [
         {"keep": "a.txt", "members": [
             {"id": "a.txt", "similarity": 1.0, "containment": 1.0},
-            {"id": "b.txt", "similarity": 1.0, "containment": 1.0},
+            {"id": "b.txt", "similarity": 1.0, "containment": 1.0, "rule": "exact"},
         ]}
     ]  # fmt: skip
     assert data["summary"]["duplicate_documents"] == 1

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_keep import _article as _story
 
 from dedup import ScanOptions
 from dedup.cli import EXIT_PARTIAL, main
@@ -93,18 +94,60 @@ def test_jsonl_output(corpus_dir, tmp_path):
     run_paths([str(corpus_dir)], str(out), RunOptions(scan=ScanOptions(jobs=1), output_format="jsonl"))
     records = [json.loads(line) for line in (out / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [r["id"] for r in records] == sorted(p.name for p in corpus_dir.glob("*.txt"))
-    assert all({"id", "text", "source", "metadata"} <= set(r) for r in records)
+    # a file's row: its id and cleaned text, then dedup's columns
+    assert all(list(r) == ["id", "text", "dedup_id", "dedup_source", "dedup_metadata"] for r in records)
+    assert all(r["dedup_source"] == str(corpus_dir / r["id"]) for r in records)
     assert not list(out.glob("*.txt"))
 
 
-def test_outputs_are_identical_with_one_or_two_workers(corpus_dir, tmp_path):
+def test_record_formats_carry_the_input_fields_and_agree(tmp_path):
+    pq = pytest.importorskip("pyarrow.parquet")
+    text = _story(1)
+    lines = [
+        {"id": "a", "text": text, "date": "2024-01-01", "score": 3, "tags": ["x", "y"]},
+        {"id": "b", "text": text + " One more sentence at the end of it.", "date": "2024-02-01", "score": 5.5},
+        {"id": "c", "text": _story(2), "date": None, "score": 1},
+    ]
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")
+    rows = {}
+    for fmt in ("jsonl", "parquet", "csv"):
+        out = tmp_path / fmt
+        run_paths([str(src)], str(out), RunOptions(scan=ScanOptions(jobs=1, clean=False), output_format=fmt,
+                                                   mark_only=True))  # fmt: skip
+        if fmt == "parquet":
+            table = pq.read_table(out / "documents.parquet")
+            assert str(table.schema.field("score").type) == "double"
+            rows[fmt] = table.to_pylist()
+        elif fmt == "csv":
+            import csv
+
+            with open(out / "documents.csv", newline="", encoding="utf-8") as f:
+                rows[fmt] = list(csv.DictReader(f))
+        else:
+            rows[fmt] = [json.loads(x) for x in (out / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
+    for fmt, got in rows.items():
+        assert [r["id"] for r in got] == ["a", "b", "c"], fmt
+        assert [r["dedup_status"] for r in got] == ["kept", "duplicate", "kept"], fmt
+        assert [r["dedup_cluster"] or None for r in got] == ["a", "a", None], fmt
+        assert got[1]["dedup_duplicate_of"] == "a", fmt
+    assert rows["jsonl"][0]["tags"] == ["x", "y"] and rows["parquet"][0]["tags"] == '["x", "y"]'
+    assert rows["jsonl"][2]["date"] is None and rows["csv"][2]["date"] == ""
+    assert rows["jsonl"][1]["text"] == lines[1]["text"]  # marking only: the duplicate's text is written too
+
+
+@pytest.mark.parametrize("fmt", ["txt", "parquet"])
+def test_outputs_are_identical_with_one_or_two_workers(corpus_dir, tmp_path, fmt):
+    if fmt == "parquet":
+        pytest.importorskip("pyarrow")
     src = tmp_path / "src"
     shutil.copytree(corpus_dir, src)
     shutil.copy(corpus_dir / "000_216558cf6ca0eb2a.txt", src / "zz_copy.txt")
     trees = []
     for jobs in (1, 2):
         out = tmp_path / f"out{jobs}"
-        run_paths([str(src)], str(out), RunOptions(scan=ScanOptions(jobs=jobs)))
+        options = RunOptions(scan=ScanOptions(jobs=jobs), output_format=fmt, mark_only=fmt != "txt")
+        run_paths([str(src)], str(out), options)
         trees.append(_tree(out))
     assert trees[0] == trees[1]
 
@@ -407,3 +450,23 @@ def test_each_dropped_document_names_one_it_matches_at_the_thresholds(tmp_path):
         if r["status"] == "duplicate":
             assert r["similarity"] >= 0.5 or r["containment"] >= 0.8
     assert (out / "d2.txt").read_text().split() == words[120:320]  # its words are not lost
+
+
+def test_mark_only_writes_every_document_with_the_verdicts_of_a_normal_run(corpus_dir, tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(corpus_dir, src)
+    shutil.copy(corpus_dir / "000_216558cf6ca0eb2a.txt", src / "zz_copy.txt")
+    normal, marked = tmp_path / "normal", tmp_path / "marked"
+    run_paths([str(src)], str(normal), RunOptions(scan=ScanOptions(jobs=1), output_format="jsonl"))
+    run_paths([str(src)], str(marked), RunOptions(scan=ScanOptions(jobs=1), output_format="jsonl", mark_only=True))
+    rows = [json.loads(x) for x in (marked / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows] == sorted(p.name for p in src.iterdir())  # every document, none dropped
+    kept = [json.loads(x)["id"] for x in (normal / "documents.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [r["id"] for r in rows if r["dedup_status"] == "kept"] == kept
+    [copy] = [r for r in rows if r["dedup_status"] == "duplicate"]
+    assert copy["id"] == "zz_copy.txt" and copy["dedup_duplicate_of"] == "000_216558cf6ca0eb2a.txt"
+    assert copy["dedup_cluster"] == "000_216558cf6ca0eb2a.txt" and copy["dedup_similarity"] == 1.0
+    assert _manifest(marked) == _manifest(normal)  # the same verdicts, and the same reasons
+    # nothing is cut when marking: a kept document keeps the paragraphs it repeats
+    by_id = {r["id"]: r for r in rows}
+    assert "The Russian border region has seen heavy battles" in by_id["004_95bc31070ec5e5b3.txt"]["text"]

@@ -23,9 +23,9 @@ import clean as cleaner
 
 from ..documents import Document
 from ..engine import Collection, Failure, Ledger, Progress, batches, clean_options, collect, learn, unique_ids
-from ..errors import IndexFileError, InputError
+from ..errors import IndexFileError, InputError, OptionsError
 from ..matching import document_lsh, paragraph_lsh
-from ..options import ScanOptions
+from ..options import KEEP_RULES, ScanOptions
 from ..scan import ScanResult, cleaning_report
 from ..spill import Spill
 from ..verify import Similarity
@@ -87,7 +87,12 @@ class Index:
         **settings: Any,
     ) -> None:
         self.path = os.fspath(path)
-        _with(options or ScanOptions(), **settings)  # bad values are refused before the file is touched
+        given = _with(options or ScanOptions(), **settings)  # bad values are refused before the file is touched
+        if given.keep not in KEEP_RULES or given.same_url:
+            raise OptionsError(
+                f"an index keeps the first or the longest document (keep {given.keep!r}, same_url {given.same_url}"
+                " given): ranking by a field, keeping none, and --same-url need the whole corpus at once"
+            )
         if os.path.isdir(self.path):
             raise IndexFileError(f"{self.path}: is a folder; give the index's file name")
         if not create and not os.path.exists(self.path):

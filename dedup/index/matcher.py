@@ -27,6 +27,7 @@ import numpy as np
 
 from ..documents import Document
 from ..engine import keep_order
+from ..keep import parse_keep
 from ..matching import SAME, Rule, same_document, same_paragraph
 from ..options import ScanOptions
 from ..verify import Similarity, distinct, similarity
@@ -56,7 +57,7 @@ def in_keep_order(tokens: list[int], keep: str) -> list[int]:
     >>> in_keep_order([5, 9, 9], "first"), in_keep_order([5, 9, 9], "longest")
     ([0, 1, 2], [1, 2, 0])
     """
-    rank = keep_order(np.asarray(tokens, dtype=np.int64), keep)
+    rank = keep_order(np.asarray(tokens, dtype=np.int64), parse_keep(keep))
     return np.argsort(rank).tolist()
 
 

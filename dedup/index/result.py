@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine import Collection, keep_order
+from ..matching import accepted_by
 from ..options import ScanOptions
 from ..scan import DocCluster, DocMember, ParagraphCluster, ParagraphMember, ScanResult, result_of
 from .matcher import Found, Matcher, in_keep_order
@@ -20,7 +21,7 @@ __all__ = ["query_result"]
 
 def query_result(matcher: Matcher, collection: Collection, options: ScanOptions) -> ScanResult:
     """The report of the new documents of ``collection``, as ``matcher`` decided them."""
-    rank = keep_order(collection.column("tokens"), options.keep)
+    rank = keep_order(collection.column("tokens"), options.keep_policy)
     doc_clusters = _doc_clusters(matcher, collection, rank, options.keep)
     paragraph_clusters = _paragraph_clusters(matcher, collection, rank, options.keep)
     return result_of(
@@ -46,7 +47,14 @@ def _doc_clusters(matcher: Matcher, collection: Collection, rank: np.ndarray, ke
         members = [DocMember(kept.id, 1.0, 1.0)]
         for row in sorted(rows, key=lambda r: rank[r]):
             sim = found[row].similarity
-            members.append(DocMember(collection.ids[row], round(sim.jaccard, 4), round(sim.containment, 4)))
+            members.append(
+                DocMember(
+                    collection.ids[row],
+                    round(sim.jaccard, 4),
+                    round(sim.containment, 4),
+                    accepted_by(sim, matcher.options),
+                )
+            )
         out.append(DocCluster(kept.id, tuple(members)))
     return out
 
