@@ -12,12 +12,25 @@ process on that folder, so interpreter start, imports and reading the files coun
                RMinHash.from_token_sets, RMinHashLSH(0.8, 128, num_bands=16),
                insert_pairs, query_all, union-find
   dedup-doc    dedup scan DIR --no-clean --level doc --format json -o FILE
+  dedup-jsonl  the same, on the same documents as one JSONL file of records
+               {"id": "doc_00001.txt", "text": ...} (the id a document has in the folder,
+               so the ground truth scores it unchanged), in a folder of its own
+  dedup-parquet  the same records as one Parquet file (pyarrow, row groups of 2,000
+               rows, zstd), in a folder of its own
   dedup        dedup scan DIR --format json -o FILE   (cleaning on, both levels)
 
 For each: documents per second (wall clock of the whole run), peak memory, speed relative
 to datasketch (and to rensa for dedup-doc), the duplicate documents reported, and pair
 precision and recall at document level against the generator's ground truth (pairs of
 documents that share an original).
+
+Parquet against JSONL: reading Parquet should cost no more per document than reading
+JSONL. After the table, one line gives both rates and their ratio (Parquet's documents
+per second over JSONL's: >= 1.0 means Parquet costs no more), from the best of
+--table-runs runs of each (the two run alternately: the first in the table, the rest
+after all contenders, so that a burst of other work on the machine hits both), with the
+least CPU time of each and its ratio (less disturbed by other work than wall time), the
+peak memory of both, and whether both found the same clusters as dedup-doc.
 
 --memory-check then runs dedup-doc on the corpus, on one with as many documents each 4x
 longer, and on one with 4x the documents of the same length: memory should follow the
@@ -26,11 +39,14 @@ document count (signatures and band keys), not the text size.
     python scripts/bench_scan.py                      # 10,000 documents (datasketch ~100 s)
     python scripts/bench_scan.py --quick              # 1,000 documents, to check it works
     python scripts/bench_scan.py --skip datasketch --jobs 2 --memory-check --keep /tmp/corpus
+    python scripts/bench_scan.py --skip datasketch,rensa,dedup --table-runs 5   # Parquet vs JSONL
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import itertools
 import json
 import os
 import platform
@@ -41,7 +57,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -62,6 +78,11 @@ HIGH_SIMILARITY = 0.8
 # Seconds between samples of the process tree's memory (cheap: one smaps_rollup read per
 # process; fine enough for runs of a second or more, and it only feeds the "tree" column).
 SAMPLE_EVERY = 0.05
+# The Parquet file of the dedup-parquet contender: rows per row group, and the codec.
+ROWS_PER_GROUP = 2_000
+PARQUET_COMPRESSION = "zstd"
+# The contenders that read the corpus as one file of records, and the file each reads.
+TABLES = {"dedup-jsonl": "jsonl/corpus.jsonl", "dedup-parquet": "parquet/corpus.parquet"}
 
 # The baselines read the folder, write {"clusters": [[file names], ...]} to a JSON file.
 DATASKETCH_BASELINE = '''\
@@ -276,6 +297,52 @@ def _dedup_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "dedup.cli"]
 
 
+def write_tables(records: Iterable[tuple[str, str]], jsonl: Path | None, parquet: Path | None) -> int:
+    """Write the same records ``{"id": ID, "text": TEXT}`` to a JSONL file (UTF-8, one record
+    a line) and a Parquet file in one pass, creating their folders; either may be ``None``.
+    Returns how many records. The Parquet file gets a row group of ``ROWS_PER_GROUP`` rows
+    per write (so only that many texts are held at once), compressed ``PARQUET_COMPRESSION``.
+    """
+    with contextlib.ExitStack() as stack:
+        lines = None
+        if jsonl is not None:
+            jsonl.parent.mkdir(parents=True, exist_ok=True)
+            lines = stack.enter_context(jsonl.open("w", encoding="utf-8", newline="\n"))
+        writer = None
+        if parquet is not None:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            parquet.parent.mkdir(parents=True, exist_ok=True)
+            schema = pa.schema([("id", pa.string()), ("text", pa.string())])
+            writer = stack.enter_context(pq.ParquetWriter(parquet, schema, compression=PARQUET_COMPRESSION))
+        count = 0
+        rows = iter(records)
+        while batch := list(itertools.islice(rows, ROWS_PER_GROUP)):
+            if lines is not None:
+                lines.write("".join(json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n" for i, t in batch))
+            if writer is not None:
+                ids, texts = zip(*batch)
+                table = pa.table({"id": list(ids), "text": list(texts)}, schema=schema)
+                writer.write_table(table, row_group_size=ROWS_PER_GROUP)
+            count += len(batch)
+    return count
+
+
+def corpus_records(corpus: Path, names: Iterable[str]) -> Iterable[tuple[str, str]]:
+    """``(name, text)`` of each file of the corpus folder, read back as written."""
+    return ((name, (corpus / name).read_bytes().decode("utf-8")) for name in names)
+
+
+def pyarrow_problem() -> str | None:
+    """Why Parquet files cannot be written here (``None`` when they can)."""
+    try:
+        import pyarrow.parquet  # noqa: F401
+    except ImportError as exc:
+        return f"pyarrow is not installed ({exc})"
+    return None
+
+
 def read_clusters(contender: Contender) -> tuple[list[list[str]], str]:
     """The document clusters of a contender's report, and a note of dedup's own counts."""
     data = json.loads(contender.report.read_text(encoding="utf-8"))
@@ -292,6 +359,7 @@ def read_clusters(contender: Contender) -> tuple[list[list[str]], str]:
 
 
 def contenders(corpus: Path, work: Path, jobs: int | None, skip: set[str]) -> list[Contender]:
+    """The contenders not in ``skip``; dedup-jsonl and dedup-parquet read ``work/TABLES[key]``."""
     (work / "datasketch_baseline.py").write_text(DATASKETCH_BASELINE, encoding="utf-8")
     (work / "rensa_baseline.py").write_text(RENSA_BASELINE, encoding="utf-8")
     dedup = _dedup_command()
@@ -318,6 +386,19 @@ def contenders(corpus: Path, work: Path, jobs: int | None, skip: set[str]) -> li
             work / "dedup-doc.json",
             "dedup",
         ),
+        *(
+            Contender(
+                key,
+                label,
+                _doc_scan(dedup, work / TABLES[key], jobs_args, work / f"{key}.json"),
+                work / f"{key}.json",
+                "dedup",
+            )
+            for key, label in (
+                ("dedup-jsonl", "dedup --level doc, one .jsonl"),
+                ("dedup-parquet", "dedup --level doc, one .parquet"),
+            )
+        ),
         Contender(
             "dedup",
             "dedup (defaults: clean, both)",
@@ -336,13 +417,87 @@ def run(contender: Contender, work: Path, truth: GroundTruth) -> Outcome:
         print(f"  FAILED (exit {measured.exit}); last output:\n" + _indent(measured.log), flush=True)
         return Outcome(contender, measured, None, None, f"failed, exit {measured.exit}")
     clusters, note = read_clusters(contender)
-    score = truth.score(clusters)
+    problem = _documents_problem(contender, len(truth.names))
+    try:
+        score = truth.score(clusters)
+    except ValueError as exc:  # an id that is not a document of the corpus
+        problem = f"ids do not match the ground truth: {exc}"
+    if problem is not None:
+        print(f"  FAILED: {problem}", flush=True)
+        return Outcome(contender, measured, None, None, f"failed: {problem}")
     print(
         f"  {measured.wall:.2f} s ({measured.cpu:.2f} s CPU), peak {measured.peak_mib:.0f} MiB "
         f"(tree {measured.tree_mib:.0f} MiB), {score.duplicates} duplicate documents" + (f"; {note}" if note else ""),
         flush=True,
     )
     return Outcome(contender, measured, clusters, score, note)
+
+
+def _documents_problem(contender: Contender, docs: int) -> str | None:
+    """For dedup-jsonl and dedup-parquet: why the report does not cover every document of the
+    corpus, if it does not (a record the reader lost would make them look faster)."""
+    if contender.key not in TABLES:
+        return None
+    summary = json.loads(contender.report.read_text(encoding="utf-8"))["summary"]
+    if summary["documents"] == docs and not summary["failed"]:
+        return None
+    return f"read {summary['documents']} documents of {docs} ({summary['failed']} failed)"
+
+
+def table_runs(outcomes: list[Outcome], work: Path, runs: int) -> dict[str, list[Measured]]:
+    """Every run of dedup-jsonl and dedup-parquet: the one in ``outcomes``, then ``runs - 1``
+    more of each, alternating which goes first. Empty unless both succeeded in ``outcomes``."""
+    first = {o.contender.key: o.contender for o in outcomes if o.contender.key in TABLES and o.score is not None}
+    if len(first) < len(TABLES):
+        return {}
+    done = {o.contender.key: [o.measured] for o in outcomes if o.contender.key in first}
+    for r in range(2, runs + 1):
+        for key in sorted(first, reverse=r % 2 == 0):  # dedup-parquet first in even runs
+            contender = first[key]
+            print(f"\n[{key}, run {r} of {runs}] {shlex.join(contender.argv)}", flush=True)
+            m = measure(list(contender.argv), work / f"{key}-{r}.log")
+            if m.exit != 0:
+                print(f"  FAILED (exit {m.exit}); last output:\n" + _indent(m.log), flush=True)
+                continue
+            print(f"  {m.wall:.2f} s ({m.cpu:.2f} s CPU), peak {m.peak_mib:.0f} MiB (tree {m.tree_mib:.0f} MiB)")
+            done[key].append(m)
+    return done
+
+
+def table_lines(runs: dict[str, list[Measured]], outcomes: list[Outcome], docs: int) -> list[str]:
+    """Parquet against JSONL: the best rate of each, their ratio, every run, memory, clusters."""
+    if not runs:
+        return ["parquet vs jsonl: not measured (dedup-jsonl or dedup-parquet left out or failed)"]
+    best = {key: min(m.wall for m in ms) for key, ms in runs.items()}
+    parquet, jsonl = docs / best["dedup-parquet"], docs / best["dedup-jsonl"]
+    cpu = {key: min(m.cpu for m in ms) for key, ms in runs.items()}
+
+    def every(key: str) -> str:
+        return ", ".join(f"{docs / m.wall:,.0f} ({m.others:.0%})" for m in runs[key])
+
+    def memory(key: str) -> str:
+        peak, tree = max(m.peak_mib for m in runs[key]), max(m.tree_mib for m in runs[key])
+        return f"{peak:.0f} MiB (tree {tree:.0f} MiB)"
+
+    clusters = {o.contender.key: {frozenset(c) for c in o.clusters} for o in outcomes if o.clusters is not None}
+    reference = "dedup-doc" if "dedup-doc" in clusters else "dedup-jsonl"
+    same = "; ".join(
+        f"{key.removeprefix('dedup-')} {'same as' if clusters[key] == clusters[reference] else 'DIFFERENT from'} "
+        f"{reference}"
+        for key in TABLES
+        if key != reference
+    )
+    return [
+        f"parquet vs jsonl: {parquet:,.0f} docs/s vs {jsonl:,.0f} docs/s, ratio {parquet / jsonl:.2f} "
+        "(>= 1.0 means Parquet costs no more per document)",
+        f"  best of {len(runs['dedup-parquet'])} and {len(runs['dedup-jsonl'])} runs; every run, docs/s (others cpu): "
+        f"parquet {every('dedup-parquet')}; jsonl {every('dedup-jsonl')}",
+        f"  CPU time (least over the runs): parquet {cpu['dedup-parquet']:.2f} s vs jsonl {cpu['dedup-jsonl']:.2f} s, "
+        f"ratio {cpu['dedup-jsonl'] / cpu['dedup-parquet']:.2f} (>= 1.0: no more CPU per document; less disturbed "
+        "by other work than wall time)",
+        f"  peak memory (largest over the runs): parquet {memory('dedup-parquet')}, jsonl {memory('dedup-jsonl')}",
+        f"  document clusters: {same}",
+    ]
 
 
 def _indent(text: str) -> str:
@@ -523,20 +678,30 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         default=[],
         metavar="NAME",
-        help="leave out a contender: datasketch, rensa, dedup-doc, dedup (repeat or comma-separate)",
+        help="leave out a contender: datasketch, rensa, dedup-doc, dedup-jsonl, dedup-parquet, dedup "
+        "(repeat or comma-separate)",
+    )
+    parser.add_argument(
+        "--table-runs",
+        type=int,
+        default=3,
+        metavar="N",
+        help="runs of dedup-jsonl and dedup-parquet each, alternating, for their ratio (the best counts; default 3)",
     )
     parser.add_argument(
         "--memory-check", action="store_true", help="also run dedup-doc on 4x longer texts and on 4x the documents"
     )
     args = parser.parse_args(argv)
 
-    names = {"datasketch", "rensa", "dedup-doc", "dedup"}
+    names = {"datasketch", "rensa", "dedup-doc", *TABLES, "dedup"}
     skip = {s.strip() for item in args.skip for s in item.split(",") if s.strip()}
     if skip - names:
         parser.error(f"--skip takes {', '.join(sorted(names))}; got {', '.join(sorted(skip - names))}")
     docs = 1_000 if args.quick else args.docs
     if docs < 2:
         parser.error(f"--docs must be at least 2; got {docs}")
+    if args.table_runs < 1:
+        parser.error(f"--table-runs must be at least 1; got {args.table_runs}")
     if args.keep is not None and args.keep.exists() and any(args.keep.iterdir()):
         parser.error(f"--keep {args.keep} is not empty; give a new or empty folder")
 
@@ -553,8 +718,24 @@ def main(argv: list[str] | None = None) -> int:
             f"{truth.words / docs:.0f} words and {truth.bytes / docs / 1024:.1f} KiB a document on average, "
             f"{truth.bytes / 2**20:.1f} MiB; generated in {time.perf_counter() - start:.1f} s"
         )
+        if "dedup-parquet" not in skip and (problem := pyarrow_problem()) is not None:
+            print(f"dedup-parquet left out: {problem}")
+            skip.add("dedup-parquet")
+        tables = {key: work / path for key, path in TABLES.items() if key not in skip}
+        if tables:
+            start = time.perf_counter()
+            write_tables(corpus_records(corpus, truth.names), tables.get("dedup-jsonl"), tables.get("dedup-parquet"))
+            groups = -(-docs // ROWS_PER_GROUP)
+            described = {
+                "dedup-jsonl": "records one a line",
+                "dedup-parquet": f"{groups} row groups of up to {ROWS_PER_GROUP:,} rows, {PARQUET_COMPRESSION}",
+            }
+            for key, path in tables.items():
+                print(f"{key}: {path}: {path.stat().st_size / 2**20:.1f} MiB, {described[key]}")
+            print(f"  (written in {time.perf_counter() - start:.1f} s)")
 
         outcomes = [run(c, work, truth) for c in contenders(corpus, work, args.jobs, skip)]
+        runs = table_runs(outcomes, work, args.table_runs)
         similarity = pair_jaccard(corpus, truth)
         lines = [
             "",
@@ -565,6 +746,8 @@ def main(argv: list[str] | None = None) -> int:
             "",
             *speed_table(outcomes, docs),
             "",
+            *(table_lines(runs, outcomes, docs) if tables else []),
+            *([""] if tables else []),
             "accuracy at document level against the generator's ground truth: pairs of documents that",
             f"share an original ({truth.copies} copies, {len(similarity)} pairs); J is the pair's word 5-gram",
             "Jaccard similarity, shingled as the baselines do (lower-cased, split on white space)",
