@@ -36,6 +36,7 @@ from .errors import InputError, PathError
 
 __all__ = [
     "COMPRESSIONS", "FORMATS", "RUN_FILES", "RUN_MARKER", "STDIN", "decode", "iter_documents", "list_files", "site_of",
+    "table_types",
 ]  # fmt: skip
 
 log = logging.getLogger(__name__)
@@ -395,6 +396,38 @@ def _open(item: _Input, source: str) -> IO[bytes]:
     if item.compression == "zstd":
         return _zstd_reader(raw, source)
     return raw
+
+
+def table_types(paths: Iterable[str]) -> tuple[dict[str, Any], set[str]]:
+    """The Arrow type of each column of the Parquet files under ``paths`` (read from their
+    footers), and the files; so that a Parquet output can give the input's columns their
+    own types (``int32``, lists, decimals...) rather than types guessed from the values.
+    A column whose files disagree (and cannot be promoted to one type) is left out; a file
+    that cannot be read is left to the reader to report.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        return {}, set()
+    schemas, files = [], set()
+    for item in list_files(paths):
+        if isinstance(item, InputError) or item.fmt != "parquet" or item.path is None or item.compression:
+            continue
+        try:
+            with _open(item, item.path) as stream:
+                schemas.append(pq.ParquetFile(stream).schema_arrow)
+            files.add(item.path)
+        except Exception:  # noqa: BLE001  (reported when the file is read)
+            continue
+    types: dict[str, Any] = {}
+    for name in dict.fromkeys(n for schema in schemas for n in schema.names):
+        found = [schema.field(name) for schema in schemas if name in schema.names]
+        try:
+            types[name] = pa.unify_schemas([pa.schema([f]) for f in found], promote_options="permissive").field(0).type
+        except (pa.ArrowInvalid, pa.ArrowTypeError, ValueError):
+            continue
+    return types, files
 
 
 def _zstd_reader(raw: IO[bytes], source: str) -> IO[bytes]:

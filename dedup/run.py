@@ -9,7 +9,7 @@ interrupted run leaves the previous output or none.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -22,7 +22,7 @@ from .errors import InputError, OptionsError
 from .index import Index
 from .options import ScanOptions
 from .output import OutputFolder, check_output_dir, output_name
-from .readers import RUN_FILES, RUN_MARKER, STDIN, iter_documents
+from .readers import RUN_FILES, RUN_MARKER, STDIN, iter_documents, table_types
 from .rows import MARK_COLUMNS, output_row
 from .verify import Similarity, similarity
 from .writers import RecordWriter, check_format, plan_columns
@@ -112,7 +112,8 @@ def run_paths(
         raise OptionsError("--index reads the inputs twice (the kept ones are added at the end): not with - (stdin)")
     check_output_dir(out, paths, options.force)
     scan = options.scan
-    result = run(iter_documents(paths, scan.text_field, scan.id_field), out, options, progress, index)
+    types = table_types(paths) if options.output_format == "parquet" else None
+    result = run(iter_documents(paths, scan.text_field, scan.id_field), out, options, progress, index, types)
     if index is not None:
         kept = set(result.kept)
         fresh = (d for d in iter_documents(paths, scan.text_field, scan.id_field) if getattr(d, "id", None) in kept)
@@ -126,13 +127,16 @@ def run(
     options: RunOptions | None = None,
     progress: Progress | None = None,
     index: Index | None = None,
+    table_types: tuple[Mapping[str, Any], set[str]] | None = None,
 ) -> RunResult:
     """Clean and deduplicate ``documents`` and write the distinct corpus and its manifest
     into the folder ``out`` (replaced as a whole when the run completes).
 
     With an ``index``, a document or paragraph that repeats one stored in it is dropped as
     a duplicate of the stored one (this function does not add to the index:
-    :func:`run_paths` does).
+    :func:`run_paths` does). ``table_types`` (Arrow type by column, and the Parquet files
+    they were read from: :func:`~dedup.readers.table_types`) gives a Parquet output the
+    input's column types when every document came from those files.
     """
     options = options or RunOptions()
     scan = options.scan
@@ -151,7 +155,7 @@ def run(
         decisions = decide(collection, scan)
         stored = _Stored(known.documents(), known.paragraphs()) if known else _Stored({}, {})
         with OutputFolder(out, reserved=(MANIFEST, SUMMARY, *DOCUMENTS.values()), marker=MARKER) as folder:
-            summary, kept = _write(folder, collection, decisions, options, scan, stored)
+            summary, kept = _write(folder, collection, decisions, options, scan, stored, table_types)
         encodings = tuple(
             (info.doc.source or info.doc.id, info.doc.meta["encoding"])
             for info in collection.infos
@@ -305,6 +309,7 @@ def _write(
     options: RunOptions,
     scan: ScanOptions,
     stored: _Stored,
+    table_types: tuple[Mapping[str, Any], set[str]] | None = None,
 ) -> tuple[RunSummary, list[str]]:
     """Write texts, manifest and summary into the output folder; return the counts and
     the ids of the documents written."""
@@ -327,7 +332,7 @@ def _write(
     kept: list[str] = []
     manifest: list[str] = []
     cluster_of = {m: members[0] for members in decisions.doc_clusters for m in members}
-    records = _records(folder, collection, options) if options.output_format != "txt" else None
+    records = _records(folder, collection, options, table_types) if options.output_format != "txt" else None
     counts = {"kept": 0, "duplicate": 0, "failed": 0, "paragraphs_removed": 0, "boilerplate_spans_removed": 0}
     try:
         for entry in collection.ledger.entries:
@@ -399,14 +404,25 @@ def _write(
     return summary, kept
 
 
-def _records(folder: OutputFolder, collection: Collection, options: RunOptions) -> RecordWriter:
+def _records(
+    folder: OutputFolder,
+    collection: Collection,
+    options: RunOptions,
+    table_types: tuple[Mapping[str, Any], set[str]] | None = None,
+) -> RecordWriter:
     """The writer of the documents file, its columns planned from every document's fields
-    (those not written leave a column empty: the schema is the same whatever is kept)."""
+    (those not written leave a column empty: the schema is the same whatever is kept).
+    When every document is a row of the Parquet files of ``table_types``, their columns
+    keep the input's Arrow types."""
     scan = options.scan
     # What the marks hold, so that their columns get their types even if all are null.
     mark = dict(zip(MARK_COLUMNS, ("kept", "", "", 1.0))) if options.mark_only else None
     plan = (output_row(info.doc, "", info.metadata, scan.text_field, scan.id_field, mark) for info in collection.infos)
     columns = plan_columns(plan)
+    if table_types is not None and collection.infos:
+        types, files = table_types
+        if all(info.doc.record and info.doc.source in files for info in collection.infos):
+            columns = [replace(c, arrow=types.get(c.name)) if not c.name.startswith("dedup_") else c for c in columns]
     fmt = options.output_format
     return RecordWriter(folder.work / DOCUMENTS[fmt], fmt, columns)
 

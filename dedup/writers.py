@@ -86,11 +86,14 @@ _BY_TYPE = {
 class Column:
     """One output column: its name, the kind of its values (one of :data:`KINDS`) and, for
     a timestamp column, whether Parquet stores it in UTC (``utc``: some value has a time
-    zone; values without one are then taken as UTC) rather than as local wall-clock time."""
+    zone; values without one are then taken as UTC) rather than as local wall-clock time.
+    ``arrow``, when given, is the Arrow type Parquet stores the column as, values as they
+    are (the type the column had in the Parquet input, lists and decimals included)."""
 
     name: str
     kind: str
     utc: bool = False
+    arrow: Any = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -331,7 +334,7 @@ class _Parquet(_Sink):
         size = 0
         for column, values in zip(self.columns, self.values):
             value = row.get(column.name)
-            if value is not None:
+            if value is not None and column.arrow is None:
                 value = _cell(column, value)
                 if isinstance(value, str):
                     size += len(value) if value.isascii() else len(value.encode("utf-8", "surrogatepass"))
@@ -368,6 +371,8 @@ class _Parquet(_Sink):
 
 
 def _arrow_type(pa: Any, column: Column) -> Any:
+    if column.arrow is not None:
+        return column.arrow
     kind = column.kind
     if kind == "timestamp":
         return pa.timestamp("us", tz="UTC" if column.utc else None)

@@ -35,9 +35,10 @@ def _shards():
     for part in (rows[:4], rows[4:]):
         data = {name: [r[k] for r in part] for k, name in enumerate(columns)}
         data["score"] = [len(r[0]) for r in part]
+        data["tags"] = [[r[0][:2], "news"] for r in part]
         tables.append(pa.table(data, schema=pa.schema([
             ("doc_id", pa.string()), ("text", pa.string()), ("date", pa.date32()), ("url", pa.string()),
-            ("score", pa.int32()),
+            ("score", pa.int32()), ("tags", pa.list_(pa.string())),
         ])))  # fmt: skip
     return tables
 
@@ -62,10 +63,11 @@ def test_parquet_shards_on_s3_through_run_keep_newest_to_s3(s3_bucket) -> None:
     assert names == [".dedup-run", "documents.parquet", "manifest.jsonl", "summary.json"]
     table = pq.read_table(io.BytesIO(fs.cat(f"{s3_bucket}/out/documents.parquet")))
     # the input's columns with their types, then dedup's
-    assert table.schema.names[:5] == ["text", "doc_id", "date", "url", "score"]
-    # dates stay dates; integers come back as int64 (types follow the values, see README)
-    assert table.schema.field("date").type == pa.date32() and table.schema.field("score").type == pa.int64()
-    assert table.column_names[5:] == ["dedup_id", "dedup_source", "dedup_metadata"]
+    assert table.schema.names[:6] == ["text", "doc_id", "date", "url", "score", "tags"]
+    for name in ("date", "score", "tags"):
+        assert table.schema.field(name).type == _shards()[0].schema.field(name).type, name
+    assert table.column("tags").to_pylist() == [["s1", "news"], ["s0", "news"], ["s2", "news"]]
+    assert table.column_names[6:] == ["dedup_id", "dedup_source", "dedup_metadata"]
     # one per cluster, the newest: story 0's copy of March 9, story 1's of February 1, story 2
     assert table.column("doc_id").to_pylist() == ["s1-a", "s0-b", "s2"]
     manifest = [json.loads(line) for line in fs.cat(f"{s3_bucket}/out/manifest.jsonl").decode().splitlines()]
@@ -80,3 +82,26 @@ def test_parquet_shards_on_s3_through_run_keep_newest_to_s3(s3_bucket) -> None:
         "part-00000.parquet",
         "part-00001.parquet",
     ]
+
+
+def test_scan_and_clean_write_their_outputs_to_s3(s3_bucket, corpus_dir) -> None:
+    import fsspec
+
+    fs = fsspec.filesystem("s3")
+    for path in sorted(corpus_dir.glob("*.txt")):
+        fs.pipe(f"{s3_bucket}/in/{path.name}", path.read_bytes())
+    fs.invalidate_cache()
+    report = f"{s3_bucket}/reports/scan.json"
+    result = CliRunner().invoke(main, ["scan", f"{s3_bucket}/in/", "--format", "json", "-o", report, "-q"])
+    assert result.exit_code == 0, result.output
+    local = CliRunner().invoke(main, ["scan", str(corpus_dir), "--format", "json", "-q"])
+    fs.invalidate_cache()
+    assert json.loads(fs.cat(report))["paragraph_clusters"] == json.loads(local.stdout)["paragraph_clusters"]
+    # an output inside the input prefix is refused before anything is read
+    refused = CliRunner().invoke(main, ["scan", f"{s3_bucket}/in/", "-o", f"{s3_bucket}/in/report.txt"])
+    assert refused.exit_code == 2 and "inside the input folder" in refused.output
+    cleaned = CliRunner().invoke(main, ["clean", f"{s3_bucket}/in/", "-o", f"{s3_bucket}/clean/", "-q"])
+    assert cleaned.exit_code == 0, cleaned.output
+    fs.invalidate_cache()
+    names = sorted(p.rsplit("/", 1)[1] for p in fs.find(f"{s3_bucket}/clean/"))
+    assert names == [".dedup-output", *sorted(p.name for p in corpus_dir.glob("*.txt"))]

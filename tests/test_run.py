@@ -470,3 +470,32 @@ def test_mark_only_writes_every_document_with_the_verdicts_of_a_normal_run(corpu
     # nothing is cut when marking: a kept document keeps the paragraphs it repeats
     by_id = {r["id"]: r for r in rows}
     assert "The Russian border region has seen heavy battles" in by_id["004_95bc31070ec5e5b3.txt"]["text"]
+
+
+def test_a_parquet_output_keeps_the_parquet_input_column_types(tmp_path):
+    import datetime as dt
+    from decimal import Decimal
+
+    pa = pytest.importorskip("pyarrow")
+    pq = pytest.importorskip("pyarrow.parquet")
+    schema = pa.schema([("id", pa.int16()), ("text", pa.large_string()), ("price", pa.decimal128(9, 2)),
+                        ("seen", pa.timestamp("ms", tz="UTC")), ("tags", pa.list_(pa.int8()))])  # fmt: skip
+    when = dt.datetime(2024, 5, 1, 12, tzinfo=dt.timezone.utc)
+    table = pa.table({"id": [1, 2], "text": [_story(30), _story(31)], "price": [Decimal("1.50"), None],
+                      "seen": [when, when], "tags": [[1, 2], []]}, schema=schema)  # fmt: skip
+    src = tmp_path / "src"
+    src.mkdir()
+    pq.write_table(table, src / "a.parquet")
+    out = tmp_path / "out"
+    run_paths([str(src)], str(out), RunOptions(scan=ScanOptions(jobs=1, clean=False), output_format="parquet"))
+    written = pq.read_table(out / "documents.parquet")
+    for field in schema:
+        assert written.schema.field(field.name).type == field.type, field.name
+    assert written.column("price").to_pylist() == [Decimal("1.50"), None]
+    # beside a JSONL file, the columns take the types of their values, and nothing fails
+    (src / "b.jsonl").write_text(json.dumps({"id": "x", "text": _story(32), "tags": "none"}) + "\n")
+    mixed = tmp_path / "mixed"
+    run_paths([str(src)], str(mixed), RunOptions(scan=ScanOptions(jobs=1, clean=False), output_format="parquet"))
+    rows = pq.read_table(mixed / "documents.parquet").to_pylist()
+    # ids of two kinds make a JSON text column (README); the types are no longer the input's
+    assert [r["id"] for r in rows] == ["1", "2", '"x"'] and rows[2]["tags"] == '"none"' and rows[0]["tags"] == "[1, 2]"
