@@ -11,6 +11,7 @@ clusters, the kept document of each, and the clusters of paragraphs among the ke
 from __future__ import annotations
 
 import itertools
+import pickle
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from types import TracebackType
@@ -219,6 +220,7 @@ class Collection:
         self._parts: dict[str, list[np.ndarray]] = {}
         self._columns: dict[str, np.ndarray] = {}
         self._rows: dict[str, int] = {}
+        self._fields_at: list[tuple[int, int] | None] = []  # where each document's record fields are
 
     def _put(self, name: str, column: np.ndarray) -> None:
         self._parts.setdefault(name, []).append(column)
@@ -248,8 +250,14 @@ class Collection:
         if self.keep_text:
             self._put("text_at", self._store_texts(batch.texts))
             for k, doc in enumerate(kept):
-                rules = batch.rules[k]
-                info = DocInfo(doc, rules, batch.flags[k], batch.metadata[k])
+                # A record's fields wait in the scratch file until the output needs them.
+                at = None
+                if doc.fields:
+                    raw = pickle.dumps(dict(doc.fields), pickle.HIGHEST_PROTOCOL)
+                    at = (self.spill.append(raw), len(raw))
+                self._fields_at.append(at)
+                info = DocInfo(replace(doc, fields={}) if doc.fields else doc, batch.rules[k], batch.flags[k],
+                               batch.metadata[k])  # fmt: skip
                 self.infos.append(info)
             self._put("para_first", batch.para_first)
             self._put("para_last", batch.para_last)
@@ -271,6 +279,13 @@ class Collection:
             parts = self._parts.pop(name, None)
             self._columns[name] = np.concatenate(parts) if parts else np.zeros(empty, dtype=dtype)
         return self._columns[name]
+
+    def document(self, i: int) -> Document:
+        """Document ``i`` (without its text) with its record fields, read back from the
+        scratch file (``keep_text`` collections)."""
+        doc = self.infos[i].doc
+        at = self._fields_at[i]
+        return doc if at is None else replace(doc, fields=pickle.loads(self.spill.read(*at)))
 
     def row(self, doc_id: str) -> int:
         """The row of the document with this id."""
@@ -303,6 +318,14 @@ class Collection:
         self.close()
 
 
+def _without_fields(documents: Iterable[Document], keep: str | None) -> Iterator[Document]:
+    """The documents with no record fields but ``keep`` (held in memory until signed)."""
+    for doc in documents:
+        if doc.fields:
+            doc = replace(doc, fields={keep: doc.fields[keep]} if keep in doc.fields else {})
+        yield doc
+
+
 # Turns what pass 1 learned (and the groups it saw) into the statistics pass 2 cleans with.
 StatsHook = Callable[[cleaner.CorpusStats | None, set[str]], cleaner.CorpusStats | None]
 # Sees each signed batch with its documents as it arrives (a persistent index matches them).
@@ -333,6 +356,8 @@ def collect(
     collection = Collection(Spill(), ledger, keep_text, policy.field, options.same_url)
     try:
         unique = unique_ids(documents, ledger)
+        if not keep_text:  # a scan needs no record field but the one it keeps by
+            unique = _without_fields(unique, policy.field)
         head = list(itertools.islice(unique, 2))
         alone, head_groups = len(head) < 2, {d.group for d in head if d.group is not None}
         items: Iterable[Document | Prepared] = itertools.chain(head, unique)

@@ -362,7 +362,8 @@ def _write(
                         label = collection.ids[cluster_of[i]] if i in cluster_of else None
                         mark = dict(zip(MARK_COLUMNS, (record["status"], label, fate.duplicate_of, sim)))
                     meta = info.metadata
-                    records.write(output_row(info.doc, text, meta, scan.text_field, scan.id_field, mark))
+                    doc = collection.document(i)
+                    records.write(output_row(doc, text, meta, scan.text_field, scan.id_field, mark))
                 else:
                     name = folder.claim(output_name(info.doc))
                     folder.write(name, text + "\n" if text else "")
@@ -417,7 +418,10 @@ def _records(
     scan = options.scan
     # What the marks hold, so that their columns get their types even if all are null.
     mark = dict(zip(MARK_COLUMNS, ("kept", "", "", 1.0))) if options.mark_only else None
-    plan = (output_row(info.doc, "", info.metadata, scan.text_field, scan.id_field, mark) for info in collection.infos)
+    plan = (
+        output_row(collection.document(i), "", info.metadata, scan.text_field, scan.id_field, mark)
+        for i, info in enumerate(collection.infos)
+    )
     columns = plan_columns(plan)
     if table_types is not None and collection.infos:
         types, files = table_types
