@@ -41,6 +41,7 @@ from .keep import parse_keep
 from .options import LEVELS, ScanOptions
 from .output import OutputFolder, check_index_file, check_output_dir, check_output_file, output_name, write_atomic
 from .readers import STDIN, iter_documents
+from .review import ReviewOptions, review_paths
 from .run import FORMATS, RunOptions, run_paths
 from .scan import scan_paths
 from .work import Cleaned
@@ -149,8 +150,8 @@ main.add_command(index)
 @click.option("--level", type=click.Choice(LEVELS), default="both", show_default=True,
               help="Compare whole documents, paragraphs, or both.")  # fmt: skip
 @_matching_options
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Report format.")  # fmt: skip
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True,
+              help="Report format (html: the page of dedup review, with its defaults).")  # fmt: skip
 @click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default=None,
               help="Write the report to this file (atomically) instead of stdout.")  # fmt: skip
 @library_errors("no partial output was left")
@@ -165,12 +166,67 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, verbose: int, qui
     options, _, _ = _scan_options(paths, settings)
     if output not in (None, "-"):
         check_output_file(output, paths, True)
+    if fmt == "html":
+        _review(paths, ReviewOptions(scan=options), "html", output, quiet)
+        return
     progress = Progress(not quiet)
     try:
         result = scan_paths(paths, options, progress)
     finally:
         progress.done()
     emit_report(result, fmt, output, quiet)
+
+
+@main.command("review")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(allow_dash=True))
+@click.option("--level", type=click.Choice(LEVELS), default="both", show_default=True,
+              help="Compare whole documents, paragraphs, or both.")  # fmt: skip
+@_matching_options
+@click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+              help="Write the page to this file (atomically) instead of stdout.")  # fmt: skip
+@click.option("--format", "fmt", type=click.Choice(["html", "json"]), default="html", show_default=True,
+              help="The page, or the data it shows as JSON.")  # fmt: skip
+@click.option("--sample", type=click.IntRange(min=1), default=ReviewOptions.sample, show_default=True,
+              help="Clusters (and cleaned documents) shown: the biggest half, then a seeded spread of the rest; "
+                   "counts, histogram and preview stay exact.")  # fmt: skip
+@click.option("--sample-seed", "sample_seed", type=int, default=ReviewOptions.seed, show_default=True,
+              help="Seed of the sample.")  # fmt: skip
+@library_errors("no partial output was left")
+def review_command(paths: tuple[str, ...], output: str | None, fmt: str, sample: int, sample_seed: int,
+                   verbose: int, quiet: bool, **settings: Any) -> None:  # fmt: skip
+    """Write one self-contained HTML page showing what a run over PATHS would remove, and why.
+
+    The page opens offline: summary, similarity histogram with the thresholds, a threshold
+    preview, the clusters with word-level diffs, and what cleaning removed (by rule).
+    """
+    setup_logging(verbose, quiet)
+    options, _, _ = _scan_options(paths, settings)
+    _review(paths, ReviewOptions(scan=options, sample=sample, seed=sample_seed), fmt, output, quiet)
+
+
+def _review(paths: tuple[str, ...], options: ReviewOptions, fmt: str, output: str | None, quiet: bool) -> None:
+    """Gather the review, render it (``html``) or dump its data (``json``), write it."""
+    from .review.page import render
+
+    if output not in (None, "-"):
+        check_output_file(output, paths, True)
+    progress = Progress(not quiet)
+    try:
+        result, data = review_paths(paths, options, progress)
+    finally:
+        progress.done()
+    for failure in result.errors:
+        report_failure(failure)
+    report_unranked(result.unranked, options.scan)
+    text = render(data) if fmt == "html" else json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    if output in (None, "-"):
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text)
+        if not quiet:
+            click.echo(f"dedup: wrote {output}", err=True)
+    if result.errors:
+        sys.exit(EXIT_PARTIAL)
 
 
 @main.command("run")

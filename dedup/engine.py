@@ -24,12 +24,12 @@ import clean as cleaner
 from .documents import Document
 from .errors import ConfigError, InputError
 from .keep import KeepPolicy, field_ranks, keep_order, value_of
-from .matching import Matches, accepted_by, document_lsh, match, paragraph_lsh, same_document, same_paragraph
+from .matching import Matches, Verified, accepted_by, document_lsh, match, paragraph_lsh, same_document, same_paragraph
 from .options import ScanOptions
 from .spill import Spill
 from .urls import canonical_url
 from .verify import Similarity, distinct, similarity
-from .work import Context, Prepared, SignedBatch, parallel_map, prepare_batch, sign_batch
+from .work import EXAMPLES, Context, Prepared, SignedBatch, parallel_map, prepare_batch, sign_batch
 
 __all__ = [
     "Collection", "Decisions", "Failure", "Ledger", "Progress", "batches", "cleaner_options", "collect", "decide",
@@ -215,6 +215,11 @@ class Collection:
         self.ids: list[str] = []
         self.infos: list[DocInfo] = []
         self.removed_by_rule: dict[str, int] = {}
+        self.removed_words_by_rule: dict[str, int] = {}
+        self.rule_examples: dict[str, list[str]] = {}
+        # Pass 1's staging of each document (its main text before cleaning), by id, when
+        # the collection was asked to keep them (a review shows what cleaning removed).
+        self.staged: dict[str, Staged] = {}
         self.flagged: dict[str, int] = {}
         self.stats: cleaner.CorpusStats | None = None
         self._parts: dict[str, list[np.ndarray]] = {}
@@ -244,6 +249,11 @@ class Collection:
         self._put("keys", batch.band_keys)
         for rule, count in batch.removed_by_rule.items():
             self.removed_by_rule[rule] = self.removed_by_rule.get(rule, 0) + count
+        for rule, count in batch.words_by_rule.items():
+            self.removed_words_by_rule[rule] = self.removed_words_by_rule.get(rule, 0) + count
+        for rule, texts in batch.examples.items():
+            shown = self.rule_examples.setdefault(rule, [])
+            shown.extend(t for t in texts if len(shown) < EXAMPLES and t not in shown)
         for flags in batch.flags:
             for flag in flags:
                 self.flagged[flag] = self.flagged.get(flag, 0) + 1
@@ -339,11 +349,13 @@ def collect(
     keep_text: bool = False,
     stats_hook: StatsHook | None = None,
     batch_hook: BatchHook | None = None,
+    keep_staged: bool = False,
 ) -> Collection:
     """Read, clean and sign ``documents`` (consumed once); ``keep_text`` also keeps each
     cleaned text in the scratch file, for writing it out. ``stats_hook`` may add to the
     corpus statistics (an index's remembered site chrome); ``batch_hook`` sees each
-    signed batch."""
+    signed batch. ``keep_staged`` keeps each document's main text before cleaning (in the
+    scratch file; ``Collection.staged``), even for a single document."""
     ctx = Context(
         options,
         clean_options=clean_options(options),
@@ -363,12 +375,14 @@ def collect(
         items: Iterable[Document | Prepared] = itertools.chain(head, unique)
         del head  # the chain holds the first documents only until they are read
         if options.clean:
-            if alone:
+            if alone and not keep_staged:
                 # One document is no corpus: nothing to learn, so no first pass (a single
                 # query against an index is the common case); the hook may still add chrome.
                 groups = head_groups
             else:
                 staged, collection.stats = learn(items, ctx, collection.spill, ledger, progress)
+                if keep_staged:
+                    collection.staged = {s.doc.id: s for s in staged}
                 groups = {s.doc.group for s in staged if s.doc.group is not None}
                 items = (s.load(collection.spill) for s in staged)
             if stats_hook is not None:
@@ -415,6 +429,8 @@ class Decisions:
     rejected: int = 0
     keep_none: bool = False
     unranked: list[int] = field(default_factory=list)
+    rank: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # keep order used
+    by_url: list[int] = field(default_factory=list)  # documents dropped for their URL (--same-url)
 
 
 # Rounds of "an abridged copy that came first gives way to the text that contains it"
@@ -437,7 +453,13 @@ def _same_url(collection: Collection, rank: np.ndarray) -> dict[int, int]:
     return dropped
 
 
-def _documents(collection: Collection, options: ScanOptions, rank: np.ndarray, out: Decisions) -> np.ndarray:
+def _documents(
+    collection: Collection,
+    options: ScanOptions,
+    rank: np.ndarray,
+    out: Decisions,
+    seen: Verified | None = None,
+) -> np.ndarray:
     """Document level: same URL first (when asked), then near-duplicates among the rest.
 
     With ``keep first``, a document that holds an earlier one (an abridged copy, accepted
@@ -449,11 +471,12 @@ def _documents(collection: Collection, options: ScanOptions, rank: np.ndarray, o
     exact = collection.column("exact", (0, 2), np.uint64)
     keys = collection.column("keys", (0, document_lsh(options).bands), np.uint64)
     by_url = _same_url(collection, rank) if options.same_url else {}
+    out.by_url = sorted(by_url)
     active = np.flatnonzero(tokens > 0)
     if by_url:
         active = active[~np.isin(active, np.fromiter(by_url, dtype=np.int64, count=len(by_url)))]
     accept = same_document(options)
-    found = match(active, exact, keys, collection.shingle_set, accept, rank)
+    found = match(active, exact, keys, collection.shingle_set, accept, rank, verified=seen)
     candidates, rejected = found.candidates, found.rejected
     if options.keep_policy.kind == "first" and options.containment is not None:
         position = np.arange(n, dtype=np.float64)
@@ -467,7 +490,7 @@ def _documents(collection: Collection, options: ScanOptions, rank: np.ndarray, o
                 break
             rank = np.empty(n, dtype=np.int64)
             rank[np.lexsort((np.arange(n), -tokens, position))] = np.arange(n)
-            found = match(active, exact, keys, collection.shingle_set, accept, rank)
+            found = match(active, exact, keys, collection.shingle_set, accept, rank, verified=seen)
             candidates, rejected = candidates + found.candidates, rejected + found.rejected
     _merge(collection, options, found, by_url, rank, out)
     out.candidates += candidates
@@ -513,18 +536,24 @@ def keep_rank(collection: Collection, policy: KeepPolicy) -> tuple[np.ndarray, l
     return keep_order(tokens, policy, values), unranked
 
 
-def decide(collection: Collection, options: ScanOptions) -> Decisions:
+def decide(
+    collection: Collection,
+    options: ScanOptions,
+    seen: tuple[Verified, Verified] | None = None,
+) -> Decisions:
     """Decide documents (each dropped one for a kept document it matches), then the
     paragraphs of the kept ones (each repeated one for a paragraph of an earlier kept
-    document that it matches)."""
+    document that it matches). ``seen`` (documents, paragraphs) receives the similarity
+    of every pair verified (a review reuses them)."""
     n = len(collection.ids)
     rank, unranked = keep_rank(collection, options.keep_policy)
     out = Decisions(kept_by=np.full(n, -1, dtype=np.int64), unranked=unranked)
     out.keep_none = options.keep_policy.kind == "none"
 
     if options.level in ("doc", "both") and n:
-        rank = _documents(collection, options, rank, out)
+        rank = _documents(collection, options, rank, out, seen[0] if seen else None)
 
+    out.rank = rank
     if options.level in ("paragraph", "both"):
         para_doc = collection.column("para_doc")
         active = np.flatnonzero(out.kept_by[para_doc] < 0) if para_doc.size else para_doc
@@ -535,7 +564,8 @@ def decide(collection: Collection, options: ScanOptions) -> Decisions:
         para_rank = np.empty(para_doc.size, dtype=np.int64)
         para_rank[np.lexsort((np.arange(para_doc.size), rank[para_doc]))] = np.arange(para_doc.size)
         found = match(
-            active, para_exact, keys, collection.paragraph_set, same_paragraph(options), para_rank, groups=para_doc
+            active, para_exact, keys, collection.paragraph_set, same_paragraph(options), para_rank, groups=para_doc,
+            verified=seen[1] if seen else None,
         )
         out.candidates += found.candidates
         out.rejected += found.rejected

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .lsh import LSHParams, buckets, lsh_params
+from .lsh import Buckets, LSHParams, buckets, lsh_params
 from .options import ScanOptions
 from .verify import Similarity, similarity
 
-__all__ = ["CONTAINMENT_LSH_FLOOR", "Matches", "Rule", "accepted_by", "document_lsh", "match", "paragraph_lsh",
+__all__ = ["CONTAINMENT_LSH_FLOOR", "Matches", "Rule", "Verified", "accepted_by", "document_lsh", "match", "paragraph_lsh",
            "same_document", "same_paragraph"]  # fmt: skip
 
 # Decides a verified candidate pair from its similarity and the two shingle sets.
@@ -52,6 +52,16 @@ class Matches:
     similarity: dict[int, Similarity] = field(default_factory=dict)
     candidates: int = 0
     rejected: int = 0
+
+
+@dataclass
+class Verified:
+    """What :func:`match` verified, kept for a review: the similarity of each pair (by
+    its two items, smaller first), and the exact groups' first items with their buckets."""
+
+    pairs: dict[tuple[int, int], Similarity] = field(default_factory=dict)
+    reps: np.ndarray | None = None
+    buckets: Buckets | None = None
 
 
 # LSH for documents is tuned no lower than this: pairs that only containment accepts can
@@ -120,6 +130,7 @@ def match(
     accept: Rule,
     rank: np.ndarray,
     groups: np.ndarray | None = None,
+    verified: Verified | None = None,
 ) -> Matches:
     """Decide the ``active`` items (indices into ``exact``/``keys``/``rank``).
 
@@ -127,7 +138,8 @@ def match(
     band keys, ``rank`` each item's place in keep order (distinct values), ``load(i)``
     item ``i``'s sorted distinct shingle hashes, and ``accept(similarity, set_a, set_b)``
     decides a pair. Items with the same ``groups`` value (paragraphs of one document)
-    are never dropped for each other.
+    are never dropped for each other. ``verified``, when given, receives what was
+    verified (see :class:`Verified`).
 
     Every pair that shares a bucket is verified or implied: an item is compared, in keep
     order, with each kept item of its buckets until one matches, and an item that was
@@ -147,6 +159,8 @@ def match(
     group_id = np.cumsum(group_start) - 1
     reps = order[group_start]
     shared = buckets(keys[reps])
+    if verified is not None:
+        verified.reps, verified.buckets = reps, shared
     group_size = np.bincount(group_id)
     involved = (group_size[group_id] > 1) | (np.diff(shared.offsets) > 0)[group_id]
     items, item_group = order[involved], group_id[involved]
@@ -183,6 +197,9 @@ def match(
             if verdict is None:
                 a, b = load_set(int(reps[h])), load_set(int(reps[g]))
                 sim = similarity(a, b)
+                if verified is not None:
+                    x, y = int(reps[h]), int(reps[g])
+                    verified.pairs[(x, y) if x < y else (y, x)] = sim
                 verdict = (sim, accept(sim, a, b))
                 candidates += 1
                 rejected += not verdict[1]

@@ -34,6 +34,7 @@ __all__ = [
     "result_of",
     "scan",
     "scan_paths",
+    "scan_result",
 ]
 
 log = logging.getLogger(__name__)
@@ -180,10 +181,11 @@ def scan(
     options = options or ScanOptions()
     with collect(documents, options, progress) as collection:
         decisions = decide(collection, options)
-        return _result(collection, decisions, options)
+        return scan_result(collection, decisions, options)
 
 
-def _result(collection: Collection, decisions: Decisions, options: ScanOptions) -> ScanResult:
+def scan_result(collection: Collection, decisions: Decisions, options: ScanOptions) -> ScanResult:
+    """The report of a collection as :func:`~dedup.engine.decide` decided it."""
     ids = collection.ids
     doc_clusters = []
     for members in decisions.doc_clusters:

@@ -39,8 +39,8 @@ from .output import deferred_signals
 from .signing import Signed, sign_text
 
 __all__ = [
-    "Cleaned", "Context", "Prepared", "SignedBatch", "clean", "clean_batch", "parallel_map", "prepare",
-    "prepare_batch", "sign_batch",
+    "EXAMPLES", "Cleaned", "Context", "Prepared", "SignedBatch", "clean", "clean_batch", "clean_result", "parallel_map",
+    "prepare", "prepare_batch", "sign_batch",
 ]  # fmt: skip
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,8 @@ R = TypeVar("R")
 # Batches in flight per worker: enough to keep workers busy while the main process reads
 # and collects, few enough that memory does not grow with the corpus.
 _IN_FLIGHT = 4
+# Removed texts kept per cleaning rule, as examples for reports.
+EXAMPLES = 3
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,8 @@ class SignedBatch:
     doc_shingles: np.ndarray
     shingles: np.ndarray
     removed_by_rule: dict[str, int]  # spans removed by cleaning per rule, whole batch
+    words_by_rule: dict[str, int]  # words those spans held
+    examples: dict[str, list[str]]  # a few removed texts per rule
     rules: list[dict[str, int]]  # spans removed per rule, per document
     flags: list[tuple[str, ...]]
     metadata: list[dict[str, str]]
@@ -140,14 +144,20 @@ def prepare(doc: Document) -> Prepared:
     return Prepared(doc, main.text, main.line_map, dict(main.metadata))
 
 
+def clean_result(prepared: Prepared, ctx: Context) -> cleaner.CleanResult:
+    """The cleaner's result on a prepared text (lines counted in that text), with the
+    context's corpus statistics."""
+    options = ctx.clean_options
+    if prepared.doc.format == "html":  # trafilatura has already found the body
+        options = replace(options, segment=False)
+    return cleaner.clean_text(prepared.text, options, ctx.stats, prepared.doc.group)
+
+
 def clean(prepared: Prepared, ctx: Context) -> Cleaned:
     """Strip boilerplate with the context's corpus statistics; line numbers stay the source's."""
     if not prepared.text.strip():
         return Cleaned(prepared.doc, prepared.text, prepared.lines, prepared.metadata)
-    options = ctx.clean_options
-    if prepared.doc.format == "html":  # trafilatura has already found the body
-        options = replace(options, segment=False)
-    result = cleaner.clean_text(prepared.text, options, ctx.stats, prepared.doc.group)
+    result = clean_result(prepared, ctx)
     lines = tuple(prepared.source_line(k) if k else 0 for k in result.line_map)
     removed = tuple(
         cleaner.Removal(prepared.source_line(r.first_line), prepared.source_line(r.last_line), r.rule, r.text)
@@ -242,6 +252,8 @@ def sign_batch(batch: list[Prepared | Document]) -> SignedBatch:
     paras = [s.paragraphs for s in docs]
     counts = np.array([len(p) for p in paras], dtype=np.int64)
     rule_counts: dict[str, int] = {}
+    words: dict[str, int] = {}
+    examples: dict[str, list[str]] = {}
     per_doc: list[dict[str, int]] = []
     for prepared, _ in signed:
         cuts = prepared.removed if isinstance(prepared, Cleaned) else ()
@@ -249,6 +261,10 @@ def sign_batch(batch: list[Prepared | Document]) -> SignedBatch:
         for r in cuts:
             mine[r.rule] = mine.get(r.rule, 0) + 1
             rule_counts[r.rule] = rule_counts.get(r.rule, 0) + 1
+            words[r.rule] = words.get(r.rule, 0) + len(r.text.split())
+            shown = examples.setdefault(r.rule, [])
+            if len(shown) < EXAMPLES and r.text.strip() not in shown:
+                shown.append(r.text.strip())
         per_doc.append(mine)
     para_sigs = _cat([p.signatures for p in paras], (0, options.num_perm), np.uint32)
     return SignedBatch(
@@ -261,6 +277,8 @@ def sign_batch(batch: list[Prepared | Document]) -> SignedBatch:
         doc_shingles=np.array([s.doc_shingles for s in docs], dtype=np.int64),
         shingles=_cat([s.shingles for s in docs], (0,), np.uint32),
         removed_by_rule=rule_counts,
+        words_by_rule=words,
+        examples=examples,
         rules=per_doc,
         flags=[p.flags if isinstance(p, Cleaned) else () for p, _ in signed],
         metadata=[dict(p.metadata) for p, _ in signed],

@@ -91,3 +91,7 @@ def sigterm_interrupts() -> Iterator[None]:
     previous = signal.signal(signal.SIGTERM, terminate)
     yield
     signal.signal(signal.SIGTERM, previous)
+
+
+# A headless Chromium for the review page tests (tests/browser.py): `browser`, `open_report`.
+from browser import browser, open_report  # noqa: E402, F401
