@@ -56,8 +56,8 @@ def main() -> int:
     blocked: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "report.html"
-        command = [sys.executable, "-m", "dedup.cli", "review", str(REPO / "corpus"), "-o", str(report), "-q"]
-        subprocess.run(command, check=True)
+        command = [sys.executable, "-m", "dedup.cli", "review", "corpus/", "-o", str(report), "-q"]
+        subprocess.run(command, check=True, cwd=REPO)  # "corpus/" as the README runs it
         with sync_playwright() as playwright:
             browser = launch(playwright, executable)
             for scheme, name in (("light", "review-corpus.png"), ("dark", "review-corpus-dark.png")):
@@ -65,6 +65,8 @@ def main() -> int:
                 context.route("**/*", only(report.as_uri(), blocked))
                 page = context.new_page()
                 page.goto(report.as_uri())
+                # the paragraph clusters open, so the picture shows their word diffs
+                page.evaluate("() => document.querySelectorAll('details.para-cluster').forEach(d => d.open = true)")
                 target = args.out / name
                 page.screenshot(path=str(target), full_page=True)
                 context.close()

@@ -231,7 +231,12 @@ def test_paragraph_clusters_name_both_files(open_report, corpus_report: Report) 
         for member in cluster["members"]:
             assert re.search(rf"\bparagraph {member['paragraph']}\b", text), member
             assert re.search(rf"\bline {member['line']}\b", text), member
-            assert member["text"][:40] in text
+            assert " ".join(member["text"].split()[:5]) in " ".join(text.split())
+    # the reworded pair shows its differences word by word: "stated" against "said"
+    reworded = clusters.nth(1)
+    assert reworded.locator(".diff-kept del").count() > 0 and reworded.locator(".diff-member ins").count() > 0
+    assert "stated" in " ".join(reworded.locator(".diff-kept del").all_inner_texts())
+    assert "said" in " ".join(reworded.locator(".diff-member ins").all_inner_texts())
     assert view.page.locator("details.doc-cluster").count() == 0
     _assert_self_contained(view)
 

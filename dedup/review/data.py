@@ -285,6 +285,8 @@ def _clusters(collection: Collection, result: ScanResult, options: ReviewOptions
             source = collection.infos[doc].doc.source
             members.append({"id": m.id, "source": source, "paragraph": m.paragraph, "line": m.line, "text": m.text,
                             "similarity": m.similarity, "before": before, "after": after})  # fmt: skip
+        for m in members[1:]:
+            m["diff"] = word_diff(members[0]["text"], m["text"])
         paragraphs.append({"similarity": c.similarity, "size": len(c.members), "members": members})
     return {
         "doc_clusters": shown,

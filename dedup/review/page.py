@@ -537,11 +537,16 @@ def _para_cluster(cluster: Mapping[str, Any]) -> str:
         if i < _MEMBERS_SHOWN:
             text = str(m.get("text") or "")
             before, after = str(m.get("before") or ""), str(m.get("after") or "")
-            shown = (
-                '<p class="same">Same text as the first copy.</p>'
-                if i and text == first
-                else f'<blockquote class="para-text">{_e(text)}</blockquote>'
-            )
+            if i and text == first:
+                shown = '<p class="same">Same text as the first copy.</p>'
+            elif i and m.get("diff"):  # beside the first copy, word by word
+                kept, mine = _diff_columns(m["diff"])
+                shown = (
+                    f'<div class="diff"><div class="diff-kept"><p class="diff-label">first copy</p>{kept}</div>'
+                    f'<div class="diff-member"><p class="diff-label">this copy</p>{mine}</div></div>'
+                )
+            else:
+                shown = f'<blockquote class="para-text">{_e(text)}</blockquote>'
             body = (
                 (f'<p class="context">{_e(_short(before, _CONTEXT_CHARS, tail=True))}</p>' if before else "")
                 + shown
