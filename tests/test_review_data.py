@@ -93,3 +93,9 @@ def test_the_cleaning_view_marks_each_removed_line_with_its_rule() -> None:
 def test_word_diff_marks_what_each_side_has_alone() -> None:
     assert word_diff("a b c d", "a x c d e") == [["=", "a"], ["-", "b"], ["+", "x"], ["=", "c d"], ["+", "e"]]
     assert word_diff("", "new text") == [["+", "new text"]]
+
+
+def test_the_preview_counts_every_member_with_keep_none() -> None:
+    result, data = review(_corpus(), ReviewOptions(scan=ScanOptions(jobs=1, keep="none")))
+    at = {p["threshold"]: p for p in data["preview"]}
+    assert at[0.5]["documents"] == result.summary.duplicate_documents == 7  # clusters of 3, 2 and 2, all dropped

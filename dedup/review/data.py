@@ -133,7 +133,8 @@ def _pairs(
         if decisions.by_url:  # dropped for their URL whatever the threshold
             active = active[~np.isin(active, np.asarray(decisions.by_url, dtype=np.int64))]
         doc_pairs = verified_pairs(
-            active, exact, keys, collection.shingle_set, decisions.rank, scan.min_length_ratio, seen=seen[0]
+            active, exact, keys, collection.shingle_set, decisions.rank, scan.min_length_ratio, scan.containment,
+            seen=seen[0],
         )
     if scan.level in ("paragraph", "both"):
         para_doc = collection.column("para_doc")
@@ -143,7 +144,7 @@ def _pairs(
             keys = collection.column("para_band_keys", (0, paragraph_lsh(scan).bands), np.uint64)
             para_rank = _paragraph_rank(para_doc, decisions.rank)
             para_pairs = verified_pairs(
-                para_active, para_exact, keys, collection.paragraph_set, para_rank, 0.0, owner=para_doc, seen=seen[1]
+                para_active, para_exact, keys, collection.paragraph_set, para_rank, 0.0, None, para_doc, seen[1]
             )
             owner = dict(zip(para_active.tolist(), para_doc[para_active].tolist()))
     return doc_pairs, para_pairs, owner, para_active
@@ -196,47 +197,39 @@ def _preview(
     if para_active.size:
         para_rank = _paragraph_rank(para_doc, decisions.rank)
         para_order = para_active[np.argsort(para_rank[para_active], kind="stable")].tolist()
-    if doc_pairs is not None:
-        doc_order = doc_pairs.involved_items(doc_order)
-    if para_pairs is not None:
-        para_order = para_pairs.involved_items(para_order)
-    containment = scan.containment
+    doc_items = doc_pairs.involved_items(doc_order) if doc_pairs is not None else []
+    para_items = para_pairs.involved_items(para_order) if para_pairs is not None else []
     out = []
     for t in PREVIEW_THRESHOLDS:
         documents = paragraphs = 0
         if doc_pairs is not None:
-
-            def accept(sim: Any, fits: bool, t: float = t) -> bool:
-                if sim.jaccard >= t:
-                    return True
-                return containment is not None and sim.containment >= containment and fits
-
-            dropped = doc_pairs.dropped(doc_order, accept)
+            dropped = doc_pairs.dropped(doc_items, t)
             documents = len(dropped) + by_url
             if decisions.keep_none:  # the documents they were dropped for go too
-                documents += len(_keepers(doc_pairs, doc_order, accept))
+                documents += len(_keepers(doc_pairs, doc_items, t))
         if para_pairs is not None:
-            paragraphs = len(para_pairs.dropped(para_order, lambda sim, fits, t=t: sim.jaccard >= t, owner))
+            paragraphs = len(para_pairs.dropped(para_items, t, owner))
         out.append({"threshold": t, "documents": documents, "paragraphs": paragraphs})
     return out
 
 
-def _keepers(pairs: Pairs, order: list[int], accept: Any) -> set[int]:
+def _keepers(pairs: Pairs, items: list[tuple[int, int]], threshold: float) -> set[int]:
     """With keep none: the kept items that some dropped item matched (they are dropped too)."""
-    dropped = set(pairs.dropped(order, accept))
-    kept = [i for i in order if i in pairs.group and i not in dropped]
+    dropped = set(pairs.dropped(items, threshold))
+    kept_groups: dict[int, int] = {}
+    for i, g in items:
+        if i not in dropped:
+            kept_groups.setdefault(g, i)
     found: set[int] = set()
-    kept_groups: dict[int, list[int]] = {}
-    for i in kept:
-        kept_groups.setdefault(pairs.group[i], []).append(i)
-    for i in dropped:
-        g = pairs.group[i]
-        if g in kept_groups:
-            found.update(kept_groups[g][:1])
+    for i, g in items:
+        if i not in dropped:
             continue
-        for h, sim, fits in pairs.pairs.get(g, ()):
-            if h in kept_groups and accept(sim, fits):
-                found.update(kept_groups[h][:1])
+        if g in kept_groups:
+            found.add(kept_groups[g])
+            continue
+        for h in [*pairs.contained.get(g, ()), *(h for j, h in pairs.pairs.get(g, ()) if j >= threshold)]:
+            if h in kept_groups:
+                found.add(kept_groups[h])
                 break
     return found
 

@@ -47,12 +47,23 @@ def word_diff(kept: str, member: str) -> list[list[str]]:
 
 
 def _words(a: list[str], b: list[str], put: Callable[[str, list[str]], None]) -> None:
-    x, y = a[:MAX_WORDS], b[:MAX_WORDS]
-    for op, k1, k2, m1, m2 in SequenceMatcher(None, x, y, autojunk=False).get_opcodes():
+    # The common start and end first: an edited paragraph differs in a word or two, and
+    # SequenceMatcher then has only the middle to look at.
+    n = min(len(a), len(b))
+    head = 0
+    while head < n and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < n - head and a[len(a) - 1 - tail] == b[len(b) - 1 - tail]:
+        tail += 1
+    put("=", a[:head])
+    x, y = a[head : len(a) - tail], b[head : len(b) - tail]
+    for op, k1, k2, m1, m2 in SequenceMatcher(None, x[:MAX_WORDS], y[:MAX_WORDS], autojunk=False).get_opcodes():
         if op == "equal":
             put("=", x[k1:k2])
         else:
             put("-", x[k1:k2])
             put("+", y[m1:m2])
-    put("-", a[MAX_WORDS:])
-    put("+", b[MAX_WORDS:])
+    put("-", x[MAX_WORDS:])
+    put("+", y[MAX_WORDS:])
+    put("=", a[len(a) - tail :])
