@@ -24,6 +24,7 @@ from .config import find_config, load_config
 from .console import (
     EXIT_PARTIAL,
     Progress,
+    emit,
     emit_report,
     input_options,
     library_errors,
@@ -215,18 +216,8 @@ def _review(paths: tuple[str, ...], options: ReviewOptions, fmt: str, output: st
         result, data = review_paths(paths, options, progress)
     finally:
         progress.done()
-    for failure in result.errors:
-        report_failure(failure)
-    report_unranked(result.unranked, options.scan)
     text = render(data) if fmt == "html" else json.dumps(data, ensure_ascii=False, indent=1) + "\n"
-    if output in (None, "-"):
-        click.echo(text, nl=False)
-    else:
-        write_atomic(output, text)
-        if not quiet:
-            click.echo(f"dedup: wrote {output}", err=True)
-    if result.errors:
-        sys.exit(EXIT_PARTIAL)
+    emit(result, text, output, quiet)
 
 
 @main.command("run")

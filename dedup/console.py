@@ -29,6 +29,7 @@ __all__ = [
     "Progress",
     "library_errors",
     "plural",
+    "emit",
     "emit_report",
     "input_options",
     "report_failure",
@@ -163,10 +164,16 @@ def report_unranked(ids: Sequence[str], options: ScanOptions) -> None:
 def emit_report(result: ScanResult, fmt: str, output: str | None, quiet: bool) -> None:
     """Name each failed input on stderr, write the report (``text`` or ``json``) to stdout
     or atomically to ``output``, and exit with :data:`EXIT_PARTIAL` if any input failed."""
+    emit(result, render_json(result) if fmt == "json" else render_text(result), output, quiet)
+
+
+def emit(result: ScanResult, report: str, output: str | None, quiet: bool) -> None:
+    """Name each failed input on stderr, write ``report`` (a rendering of ``result``) to
+    stdout or atomically to ``output``, and exit with :data:`EXIT_PARTIAL` if any input
+    failed."""
     for failure in result.errors:
         report_failure(failure)
     report_unranked(result.unranked, result.options)
-    report = render_json(result) if fmt == "json" else render_text(result)
     if output in (None, "-"):
         click.echo(report, nl=False)
     else:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..documents import Document
-from ..engine import Collection, Decisions, Progress, collect, decide
+from ..engine import Collection, Decisions, Progress, clean_options, collect, decide
 from ..errors import InputError, OptionsError
 from ..matching import Verified, document_lsh, paragraph_lsh
 from ..options import ScanOptions
@@ -310,23 +310,22 @@ def _cleaning(collection: Collection, options: ReviewOptions) -> dict[str, Any]:
 
         chosen = set(sorted(pool, key=key)[: options.sample])
         pool = [i for i in pool if i in chosen]
-    from .. import engine
-
-    ctx = Context(scan, clean_options=engine.clean_options(scan), stats=collection.stats)
+    ctx = Context(scan, clean_options=clean_options(scan), stats=collection.stats)
     documents = []
     for doc_id in pool:
         prepared = collection.staged[doc_id].load(collection.spill)
         found = clean_result(prepared, ctx)
+        source_lines = prepared.text.split("\n")
         marks: dict[int, str] = {}
         trims: dict[int, list[tuple[str, str]]] = {}
         for r in found.removed:
-            if r.first_line == r.last_line and r.text.strip() != prepared.text.split("\n")[r.first_line - 1].strip():
+            if r.first_line == r.last_line and r.text.strip() != source_lines[r.first_line - 1].strip():
                 trims.setdefault(r.first_line, []).append((r.rule, r.text))
                 continue
             for k in range(r.first_line, r.last_line + 1):
                 marks[k] = r.rule
         lines = []
-        for k, text in enumerate(prepared.text.split("\n"), start=1):
+        for k, text in enumerate(source_lines, start=1):
             at = prepared.source_line(k) or None
             if k in marks:
                 lines.append({"line": at, "text": text, "rule": marks[k]})
