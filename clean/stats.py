@@ -5,24 +5,27 @@ and :meth:`CorpusStatsBuilder.add` in the main process; ``build()`` then gives a
 :class:`CorpusStats` that pass 2 sends to each worker once. Everything is a hash of a
 normalised line, so it works for any language.
 
-Memory of the builder is fixed: a Bloom filter remembers which keys were seen once, and
-only keys seen at least twice are counted, in a table of at most ``capacity`` entries that
-sheds its lowest counts when full. Errors therefore lean towards under-counting (leaving
-boilerplate in) rather than removing article text; ``describe()`` reports both effects.
+The builder counts exactly, in bounded memory, and the result does not depend on the
+order of the documents: rows of (line hash, group, document) are held in memory, spilled
+to hash partitions on disk past a budget (:mod:`clean.partitions`), and counted one
+partition at a time at ``build()``. Builders over parts of a corpus merge into one.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import os
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from .errors import CleanOptionsError
-from .lines import HUGE_LINE_CHARS, key_hash, line_keys, segments
+from .lines import HUGE_LINE_CHARS, line_keys, segments
 from .options import CleanOptions
+from .partitions import Partitions, common_texts
 
 __all__ = ["MIN_KEY_BYTES", "CorpusStats", "CorpusStatsBuilder", "Fingerprint", "fingerprint"]
 
@@ -52,17 +55,20 @@ _GLOBAL = "\x00all"
 # pages stays under it.
 _WIDESPREAD_SHARE = 0.5
 
-# Keys (a document's lines, counted corpus-wide and in its group) gathered before the Bloom
-# filter and the count table are updated: about 200 documents of 150 lines. Larger batches
-# gained little on the syndication benchmark; the table may exceed ``capacity`` by a batch.
-_BATCH_KEYS = 1 << 16
-_BLOOM_BITS = 1 << 27  # 16 MiB; about 0.5 % false "seen before" at 10 M distinct keys
-_BLOOM_HASHES = 4
-# The filter is blocked: a key's bits all lie in one 64-bit word (one random memory access
-# per key instead of one per bit; the filter is 16 MiB and the main process adds every
-# document). The word comes from the top bits of one product, the bits from another.
-_WORD_MUL = np.uint64(0x9E3779B97F4A7C15)
-_BITS_MUL = np.uint64(0xC2B2AE3D27D4EB4F)
+# Rows (one per line of a document) gathered before they are handed to the store as one
+# array, which it orders by partition: about 8,000 documents of the synthetic corpus, 400
+# pages of 150 lines; numpy's cost per call is then small, and so is the batch next to
+# the memory budget (the old builder's batch size, kept).
+_BATCH_ROWS = 1 << 16
+# Rows held in memory before they are spilled to a run file (20 bytes each: 40 MiB). On
+# random fingerprints of 1 M documents at the synthetic corpus's rate (8 lines each, 5 %
+# copies, 1,000 sites) the builder peaked 65 / 71 / 81 MiB over the process's baseline
+# with 1 M / 2 M / 4 M rows, in the same time (7 s for adds and build); 2 M keeps the
+# run files few. 40 lines a document: 115 MiB, 18 s.
+MEMORY_ROWS = 1 << 21
+# Distinct (line, text) samples counted in memory before they are spilled: 230 bytes each
+# for a 50-character line (tracemalloc), 15 MiB.
+_MEMORY_SAMPLES = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -116,18 +122,6 @@ def _short_lines(text: str) -> dict[int, str]:
     return out
 
 
-def _group_key(group: str) -> np.uint64:
-    return np.uint64(key_hash(("\x01group\x01" + group).encode("utf-8", "surrogatepass")))
-
-
-def _mix(hashes: np.ndarray, salt: np.uint64) -> np.ndarray:
-    """Derive per-group keys from line hashes (xor with the group's hash, then scramble)."""
-    with np.errstate(over="ignore"):
-        x = hashes ^ salt
-        x = (x ^ (x >> np.uint64(31))) * np.uint64(0x7FB5D329728EA185)
-        return x ^ (x >> np.uint64(27))
-
-
 def threshold_for(n_docs: int, min_docs: int) -> int:
     """Distinct documents a line must appear in, within a group of ``n_docs`` documents.
 
@@ -141,7 +135,11 @@ def threshold_for(n_docs: int, min_docs: int) -> int:
 class CorpusStats:
     """What pass 1 learned: per group, the line hashes that recur often enough to be chrome.
 
-    Small and picklable: only hashes over their group's threshold are kept.
+    Small and picklable: only hashes over their group's threshold are kept. For each of
+    them ``counts`` holds its highest count among the groups (and the whole corpus) it was
+    learned in, ``group_of`` that group (on a tie a group before the corpus, then the
+    first name in string order), and ``texts`` its most frequent spelling among the
+    fingerprints' samples (on a tie the smallest string), when one was offered.
     """
 
     documents: int
@@ -191,228 +189,245 @@ class CorpusStats:
         }
 
 
-class CorpusStatsBuilder:
-    """Counts, in fixed memory, in how many documents of each group every line occurs.
+@dataclass(frozen=True)
+class Counted:
+    """Distinct documents per key (any group), and per (key, group) cell; see count_distinct."""
 
-    Holds a Bloom filter of ``bloom_bits`` bits and at most ``capacity`` counted keys (plus
-    one batch of pending documents), whatever the corpus size; see the module docstring for
-    how it errs.
+    keys: np.ndarray  # uint64, sorted
+    docs: np.ndarray  # int64, per key
+    cell_keys: np.ndarray  # uint64
+    cell_groups: np.ndarray  # uint32, never 0
+    cell_docs: np.ndarray  # int64, per cell
+
+
+def count_distinct(keys: np.ndarray, groups: np.ndarray, docs: np.ndarray) -> Counted:
+    """In how many distinct documents each key occurs, over all rows and within each group.
+
+    Rows are (key, group id, document id); group 0 is "no group" (counted over all rows
+    only). A document counts once per key and once per (key, group), however many rows
+    repeat it: copies of a document share its id.
+
+    >>> c = count_distinct(np.array([7, 7, 7, 5, 7], np.uint64), np.array([1, 2, 1, 1, 0], np.uint32),
+    ...                    np.array([9, 9, 8, 9, 9], np.uint64))
+    >>> c.keys.tolist(), c.docs.tolist()
+    ([5, 7], [1, 2])
+    >>> list(zip(c.cell_keys.tolist(), c.cell_groups.tolist(), c.cell_docs.tolist()))
+    [(5, 1, 1), (7, 1, 2), (7, 2, 1)]
+    """
+    n = len(keys)
+    if not n:
+        none = np.zeros(0, dtype=np.uint64)
+        return Counted(none, np.zeros(0, np.int64), none, np.zeros(0, np.uint32), np.zeros(0, np.int64))
+    order = np.lexsort((groups, docs, keys))  # by key, then document, then group
+    k, d, g = keys[order], docs[order], groups[order]
+    del order
+    new_key = np.ones(n, dtype=bool)
+    np.not_equal(k[1:], k[:-1], out=new_key[1:])
+    new_doc = new_key.copy()  # first row of a (key, document)
+    new_doc[1:] |= d[1:] != d[:-1]
+    starts = np.flatnonzero(new_key)
+    unique = k[starts]
+    per_key = np.add.reduceat(new_doc, starts, dtype=np.int64)
+    new_cell = new_doc  # now the first row of a (key, document, group)
+    new_cell[1:] |= g[1:] != g[:-1]
+    # a cell is (rank of its key, group), packed in one integer for np.unique
+    first = new_cell & (g != 0)
+    rank = (np.cumsum(new_key) - 1).astype(np.uint64)
+    cells, per_cell = np.unique((rank[first] << np.uint64(32)) | g[first].astype(np.uint64), return_counts=True)
+    return Counted(
+        unique,
+        per_key,
+        unique[(cells >> np.uint64(32)).astype(np.int64)],
+        (cells & np.uint64(0xFFFFFFFF)).astype(np.uint32),
+        per_cell.astype(np.int64),
+    )
+
+
+class CorpusStatsBuilder:
+    """Counts exactly in how many distinct documents of each group, and of the corpus, every
+    line occurs; ``build()`` keeps the lines at or over their group's threshold.
+
+    ``add`` takes each document's ``doc_key``, equal for copies of one text: a line counts
+    once per distinct key, in each group and in the corpus, however many copies there are
+    and in whichever groups; ``group_docs`` and ``documents`` count distinct keys the same
+    way, so that a line and its group are counted in the same units. A document without a
+    key is always a new document. The result depends neither on the order of the adds nor
+    on how documents are split among builders that are merged.
+
+    Memory is bounded: past ``memory_rows`` rows (20 bytes each, one per line of a
+    document) rows are spilled to run files in a temporary folder under ``folder`` and
+    counted one hash partition at a time (about 70 MiB in all on a million documents of
+    8 lines, see ``MEMORY_ROWS``). Only the rows of a single line are read together
+    however many: a line in N documents needs about 90 bytes x N when built.
+    Files go at ``close()``, at the end of a ``with`` block, or when the builder is
+    collected; a small corpus never touches the disk.
     """
 
     def __init__(
         self,
         options: CleanOptions = CleanOptions(),
         *,
-        capacity: int = 1 << 18,
-        bloom_bits: int = _BLOOM_BITS,
+        folder: str | os.PathLike[str] | None = None,
+        memory_rows: int = MEMORY_ROWS,
     ) -> None:
-        if capacity < 1024:
-            raise CleanOptionsError(f"capacity must be at least 1024 keys, got {capacity}")
-        if bloom_bits < 1 << 16 or bloom_bits & (bloom_bits - 1):
-            raise CleanOptionsError(f"bloom_bits must be a power of two >= 65536 (e.g. 1 << 27), got {bloom_bits}")
+        if isinstance(memory_rows, bool) or not isinstance(memory_rows, int) or memory_rows < 1024:
+            raise CleanOptionsError(f"memory_rows must be an integer of at least 1024 rows, got {memory_rows!r}")
         self._options = options
-        self._capacity = capacity
-        self._bloom = np.zeros(bloom_bits // 64, dtype=np.uint64)
-        self._shift = np.uint64(64 - int(math.log2(bloom_bits // 64)))
-        # the count table: sorted keys, their document counts and groups (ids into _names)
-        self._keys = np.zeros(0, dtype=np.uint64)
-        self._counts = np.zeros(0, dtype=np.int64)
-        self._groups = np.zeros(0, dtype=np.int32)
-        self._names: list[str] = [_GLOBAL]
-        self._name_ids: dict[str, int] = {_GLOBAL: 0}
-        self._texts: dict[int, str] = {}
-        self._group_docs: dict[str, int] = {}
-        self._group_keys: dict[str, np.uint64] = {}
-        self._documents = 0
-        self._pending: list[tuple[np.ndarray, str | None, tuple[tuple[int, str], ...]]] = []
-        self._pending_keys = 0
-        self._pruned_below = 0
-        self._prunes = 0
+        self._memory_rows = memory_rows
+        self._names: list[str] = [""]  # group ids index this list; id 0 is no group
+        self._ids: dict[str, int] = {}
+        # rows (line hash, group, document) with the texts of short lines; and rows
+        # (document, group, document), which count the documents of each group
+        self._lines = Partitions(folder, max_rows=memory_rows, max_samples=_MEMORY_SAMPLES)
+        self._docs = Partitions(folder, max_rows=memory_rows // 4, max_samples=_MEMORY_SAMPLES)
+        self._pending: list[np.ndarray] = []
+        self._pending_docs: list[tuple[int, int, int]] = []  # (document, group, lines)
+        self._pending_samples: list[tuple[int, str]] = []
+        self._pending_rows = 0
 
-    def add(self, fp: Fingerprint, group: str | None = None) -> None:
-        """Count one document's lines, under ``group`` (a folder or domain) and corpus-wide.
+    def add(self, fp: Fingerprint, group: str | None = None, doc_key: bytes | None = None) -> None:
+        """Count one document's lines under ``group`` (a folder or domain) and corpus-wide.
 
-        Documents are counted in batches (see ``_flush``); ``build`` counts the last one.
+        ``doc_key`` identifies the text (e.g. a digest of it): adds with one key count as a
+        single document, whose lines are those of any of them.
         """
-        self._documents += 1
-        self._group_docs[_GLOBAL] = self._group_docs.get(_GLOBAL, 0) + 1
-        if group is not None:
-            self._group_docs[group] = self._group_docs.get(group, 0) + 1
-        if not len(fp):
-            return
-        self._pending.append((fp.hashes, group, fp.samples))
-        self._pending_keys += len(fp) * (1 if group is None else 2)
-        if self._pending_keys >= _BATCH_KEYS:
+        gid = 0 if group is None else self._group_id(group)
+        if doc_key is None:
+            doc = int.from_bytes(os.urandom(8), "little")  # a new document; any id will do
+        else:
+            doc = int.from_bytes(hashlib.blake2b(doc_key, digest_size=8).digest(), "little")
+        self._pending_docs.append((doc, gid, len(fp)))
+        if len(fp):
+            self._pending.append(fp.hashes)
+            self._pending_rows += len(fp)
+            self._pending_samples.extend(fp.samples)
+        if self._pending_rows + len(self._pending_docs) >= min(_BATCH_ROWS, self._memory_rows):
             self._flush()
 
+    def _group_id(self, group: str) -> int:
+        gid = self._ids.get(group)
+        if gid is None:
+            gid = self._ids[group] = len(self._names)
+            self._names.append(group)
+        return gid
+
     def _flush(self) -> None:
-        """Count the pending documents as if one by one, in numpy.
-
-        A key is counted under its group (the line hash mixed with the group's salt) and
-        corpus-wide (the line hash). Keys the Bloom filter has not seen and that occur once
-        in the batch are only remembered there; the others update the count table with a
-        few array operations per batch, not a dictionary update per line (the main process
-        adds every document of the corpus).
-        """
-        if not self._pending:
+        """Hand the pending documents to the stores as a few arrays."""
+        if not self._pending_docs:
             return
-        lines: list[np.ndarray] = []
-        grouped: list[np.ndarray] = []
-        salts: list[np.uint64] = []
-        sizes: list[int] = []
-        group_ids: list[int] = []
-        samples: dict[int, str] = {}
-        for hashes, group, doc_samples in self._pending:
-            lines.append(hashes)
-            if doc_samples:
-                samples.update(doc_samples)
-            if group is not None:
-                salt = self._group_keys.get(group)
-                if salt is None:
-                    salt = self._group_keys[group] = _group_key(group)
-                    self._name_ids[group] = len(self._names)
-                    self._names.append(group)
-                grouped.append(hashes)
-                salts.append(salt)
-                sizes.append(len(hashes))
-                group_ids.append(self._name_ids[group])
-        self._pending.clear()
-        self._pending_keys = 0
-        line_hashes = np.concatenate(lines)
-        keys, line_of, group_of = line_hashes, line_hashes, np.zeros(len(line_hashes), dtype=np.int32)
-        if grouped:
-            in_groups = np.concatenate(grouped)
-            mixed = _mix(in_groups, np.repeat(np.array(salts, dtype=np.uint64), sizes))
-            keys = np.concatenate([line_hashes, mixed])
-            line_of = np.concatenate([line_hashes, in_groups])
-            group_of = np.concatenate([group_of, np.repeat(np.array(group_ids, dtype=np.int32), sizes)])
-        # distinct keys, one position of each (any: a key determines its group and line),
-        # and in how many of the batch's documents each occurs
-        order = np.argsort(keys)
-        ordered = keys[order]
-        starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-        unique, first = ordered[starts], order[starts]
-        occurrences = np.diff(np.append(starts, len(ordered)))
-        seen = self._bloom_test(unique)
-        self._bloom_set(unique)
-        counted = seen | (occurrences >= 2)
-        unique, first = unique[counted], first[counted]
-        # the first sighting of a key seen before is only in the filter: it counts one more
-        add = occurrences[counted] + seen[counted]
-        at = np.searchsorted(self._keys, unique)
-        known = at < len(self._keys)
-        known[known] = self._keys[at[known]] == unique[known]
-        self._counts[at[known]] += add[known] - seen[counted][known]
-        new = ~known
-        new_keys, new_first = unique[new], first[new]
-        # texts of new keys, for reports: only lines that came with a sample
-        if samples:
-            for key, line in zip(new_keys.tolist(), line_of[new_first].tolist()):
-                text = samples.get(line)
-                if text is not None:
-                    self._texts[key] = text
-        where = at[new]
-        self._keys = np.insert(self._keys, where, new_keys)
-        self._counts = np.insert(self._counts, where, add[new])
-        self._groups = np.insert(self._groups, where, group_of[new_first])
-        if len(self._keys) > self._capacity:
-            self._prune()
+        table = np.array(self._pending_docs, dtype=np.uint64)
+        docs, groups, sizes = table[:, 0], table[:, 1].astype(np.uint32), table[:, 2].astype(np.int64)
+        self._docs.append(docs, groups, docs)
+        if self._pending:
+            self._lines.append(np.concatenate(self._pending), np.repeat(groups, sizes), np.repeat(docs, sizes))
+        self._lines.add_samples(Counter(self._pending_samples))
+        self._pending, self._pending_docs, self._pending_samples, self._pending_rows = [], [], [], 0
 
-    def _bloom_words(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Each key's word in the filter, and its bits in that word."""
-        with np.errstate(over="ignore"):
-            word = ((keys * _WORD_MUL) >> self._shift).astype(np.int64)
-            mixed = keys * _BITS_MUL
-        one = np.uint64(1)
-        bits = one << (mixed & np.uint64(63))
-        for k in range(1, _BLOOM_HASHES):
-            bits |= one << ((mixed >> np.uint64(6 * k)) & np.uint64(63))
-        return word, bits
+    def merge(self, other: CorpusStatsBuilder) -> None:
+        """Take in everything ``other`` counted, then close ``other``.
 
-    def _bloom_test(self, keys: np.ndarray) -> np.ndarray:
-        """For each key, whether the filter has seen it (all its bits set)."""
-        word, bits = self._bloom_words(keys)
-        return (self._bloom[word] & bits) == bits
-
-    def _bloom_set(self, keys: np.ndarray) -> None:
-        """Set the keys' bits (``ufunc.at``: keys that share a word all count)."""
-        word, bits = self._bloom_words(keys)
-        np.bitwise_or.at(self._bloom, word, bits)
-
-    def _prune(self) -> None:
-        """Drop the lowest counts until the table is at half capacity."""
-        keep_n = self._capacity // 2
-        cut = int(np.partition(self._counts, len(self._counts) - keep_n)[len(self._counts) - keep_n])
-        keep = self._counts >= cut if np.count_nonzero(self._counts < cut) else self._counts > cut
-        self._keys, self._counts, self._groups = self._keys[keep], self._counts[keep], self._groups[keep]
-        kept = set(self._keys.tolist())
-        self._texts = {k: v for k, v in self._texts.items() if k in kept}
-        self._pruned_below = max(self._pruned_below, cut)
-        self._prunes += 1
+        Any split of the documents merges exactly, even one that puts copies (adds with
+        one ``doc_key``) in different builders: rows carry the document's id, and copies
+        are told apart only when built. Thresholds come from this builder's options.
+        """
+        if other is self:
+            raise CleanOptionsError("cannot merge a CorpusStatsBuilder into itself")
+        other._flush()
+        ids = np.array([0] + [self._group_id(name) for name in other._names[1:]], np.uint32)
+        for part in other._lines.parts():
+            self._lines.append(part.keys, ids[part.groups], part.docs)
+            self._lines.add_samples(part.samples)
+        for part in other._docs.parts():
+            self._docs.append(part.keys, ids[part.groups], part.docs)
+        other.close()
 
     def build(self) -> CorpusStats:
-        """The learned statistics: per group, the line hashes at or over its threshold."""
+        """The learned statistics: per group, the line hashes at or over its threshold.
+
+        The builder stays usable: more adds or merges may follow, and another ``build``.
+        """
         self._flush()
-        fill = float(np.unpackbits(self._bloom.view(np.uint8)).mean()) if self._documents else 0.0
-        false_seen = fill**_BLOOM_HASHES
-        # A saturated filter can count a line seen once as seen twice: ask for one more.
-        safety = 1 if false_seen > 0.01 else 0
-        min_docs = self._options.corpus_min_docs + safety
-        thresholds = {g: threshold_for(n, min_docs) for g, n in self._group_docs.items()}
-        repeated: dict[str, set[int]] = {}
-        widespread: dict[str, set[int]] = {}
-        counts: dict[int, int] = {}
-        group_of: dict[int, str] = {}
+        per_group = np.zeros(len(self._names), dtype=np.int64)
+        documents = 0
+        for part in self._docs.parts():
+            counted = count_distinct(part.keys, part.groups, part.docs)
+            documents += len(counted.keys)
+            per_group += np.bincount(counted.cell_groups, minlength=len(self._names))
+        group_docs = {_GLOBAL: documents} if documents else {}
+        group_docs.update(sorted((g, int(n)) for g, n in zip(self._names[1:], per_group[1:].tolist())))
+        min_docs = self._options.corpus_min_docs
+        overall = threshold_for(documents, min_docs)
+        limits = np.array([1 << 62] + [threshold_for(int(n), min_docs) for n in per_group[1:]], dtype=np.int64)
+        found: list[tuple[int, str, int]] = []  # (line hash, group, documents) at or over threshold
         texts: dict[int, str] = {}
-        limit = np.array([thresholds.get(name, 1 << 62) for name in self._names], dtype=np.int64)
-        over = self._counts >= limit[self._groups]
-        keys, key_counts, key_groups = self._keys[over], self._counts[over], self._groups[over]
-        # Keys are stored per group under a mixed hash; map them back to line hashes.
-        salts = np.array([self._group_keys.get(name, 0) for name in self._names], dtype=np.uint64)
-        line_hashes = np.where(key_groups == 0, keys, _unmix(keys, salts[key_groups]))
-        for key, h, c, gid in zip(keys.tolist(), line_hashes.tolist(), key_counts.tolist(), key_groups.tolist()):
-            g = self._names[gid]
-            repeated.setdefault(g, set()).add(h)
-            if g != _GLOBAL and c >= _WIDESPREAD_SHARE * self._group_docs[g]:
-                widespread.setdefault(g, set()).add(h)
-            if c > counts.get(h, 0):
-                counts[h] = c
-                group_of[h] = g
-            if key in self._texts:
-                texts[h] = self._texts[key]
-        notes = []
-        if safety:
-            notes.append(f"seen-once filter {fill:.0%} full (false repeats {false_seen:.1%}); thresholds raised by one")
-        if self._prunes:
-            notes.append(
-                f"count table pruned {self._prunes} time(s); lines in fewer than {self._pruned_below}"
-                " documents may have been missed"
-            )
-        return CorpusStats(
-            documents=self._documents,
-            group_docs=dict(self._group_docs),
-            repeated={g: frozenset(v) for g, v in repeated.items()},
-            counts=counts,
-            texts=texts,
-            group_of=group_of,
-            notes=tuple(notes),
-            widespread={g: frozenset(v) for g, v in widespread.items()},
-        )
+        for part in self._lines.parts():
+            start = len(found)
+            counted = count_distinct(part.keys, part.groups, part.docs)
+            over = counted.docs >= overall
+            keys = counted.keys[over].tolist()
+            found.extend(zip(keys, [_GLOBAL] * len(keys), counted.docs[over].tolist()))
+            over = counted.cell_docs >= limits[counted.cell_groups]
+            cells = zip(counted.cell_keys[over].tolist(), counted.cell_groups[over].tolist(), counted.cell_docs[over])
+            found.extend((h, self._names[g], int(n)) for h, g, n in cells)
+            wanted = {h for h, _, _ in found[start:]}
+            texts.update(common_texts({hs: n for hs, n in part.samples.items() if hs[0] in wanted}))
+        return _stats(documents, group_docs, found, texts)
+
+    def close(self) -> None:
+        """Forget what was counted and remove the partition files, if any."""
+        self._pending, self._pending_docs, self._pending_samples, self._pending_rows = [], [], [], 0
+        self._lines.close()
+        self._docs.close()
+
+    def __enter__(self) -> CorpusStatsBuilder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Everything counted, in memory: how a builder travels between processes."""
+        self._flush()
+        return {
+            "options": self._options,
+            "memory_rows": self._memory_rows,
+            "names": self._names,
+            "lines": list(self._lines.parts()),
+            "docs": list(self._docs.parts()),
+        }
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["options"], memory_rows=state["memory_rows"])  # type: ignore[misc]
+        for name in state["names"][1:]:
+            self._group_id(name)
+        for part in state["lines"]:
+            self._lines.append(part.keys, part.groups, part.docs)
+            self._lines.add_samples(part.samples)
+        for part in state["docs"]:
+            self._docs.append(part.keys, part.groups, part.docs)
 
 
-_INV_MUL = np.uint64(pow(0x7FB5D329728EA185, -1, 1 << 64))
-
-
-def _unshift(x: np.ndarray, s: int) -> np.ndarray:
-    y = x
-    for _ in range(64 // s + 1):
-        y = x ^ (y >> np.uint64(s))
-    return y
-
-
-def _unmix(keys: np.ndarray, salt: np.uint64) -> np.ndarray:
-    with np.errstate(over="ignore"):
-        x = _unshift(keys, 27)
-        x = x * _INV_MUL
-        x = _unshift(x, 31)
-        return x ^ salt
+def _stats(
+    documents: int, group_docs: dict[str, int], found: list[tuple[int, str, int]], texts: dict[int, str]
+) -> CorpusStats:
+    """CorpusStats from the (line hash, group, documents) over threshold, in a fixed order."""
+    repeated: dict[str, set[int]] = {}
+    widespread: dict[str, set[int]] = {}
+    counts: dict[int, int] = {}
+    group_of: dict[int, str] = {}
+    # per line, the highest count first; on a tie a group before the corpus, then by name
+    for h, g, n in sorted(found, key=lambda f: (f[0], -f[2], f[1] == _GLOBAL, f[1])):
+        repeated.setdefault(g, set()).add(h)
+        if g != _GLOBAL and n >= _WIDESPREAD_SHARE * group_docs[g]:
+            widespread.setdefault(g, set()).add(h)
+        if h not in counts:
+            counts[h], group_of[h] = n, g
+    return CorpusStats(
+        documents=documents,
+        group_docs=group_docs,
+        repeated={g: frozenset(repeated[g]) for g in sorted(repeated)},
+        counts=counts,
+        texts={h: texts[h] for h in sorted(texts)},
+        group_of=group_of,
+        widespread={g: frozenset(widespread[g]) for g in sorted(widespread)},
+    )

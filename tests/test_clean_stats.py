@@ -1,11 +1,18 @@
-"""Corpus statistics: fingerprints, learning a shared footer, thresholds, bounded memory."""
+"""Corpus statistics: fingerprints, learning a shared footer, thresholds, exact counts that
+neither the order of the documents nor their split among merged builders changes."""
 
 from __future__ import annotations
 
+import gc
 import pickle
+import random
+from collections import defaultdict
+from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from clean import CleanOptions, CorpusStats, CorpusStatsBuilder, Fingerprint, clean_text, fingerprint
 from clean.stats import threshold_for
@@ -181,27 +188,6 @@ def test_stats_are_small_and_picklable() -> None:
     assert stats.describe()["repeated_lines"] == len(FOOTER)
 
 
-def test_builder_memory_is_bounded() -> None:
-    # A small table must shed low counts and keep the frequent lines.
-    builder = CorpusStatsBuilder(capacity=1024, bloom_bits=1 << 16)
-    for n in range(400):
-        builder.add(fingerprint(page(n) + f"\nextra line {n}\nextra line {n} again"), None)
-        builder.add(fingerprint(article(n)), None)  # every article twice: 1600 repeated keys
-        if n % 50 == 49:
-            builder._flush()  # documents are counted in batches
-            assert len(builder._keys) <= 1024
-    stats = builder.build()
-    assert stats.describe()["repeated_lines"] >= len(FOOTER)
-    assert any("pruned" in note for note in stats.notes)
-
-
-def test_builder_rejects_bad_sizes() -> None:
-    with pytest.raises(ValueError, match="capacity"):
-        CorpusStatsBuilder(capacity=10)
-    with pytest.raises(ValueError, match="power of two"):
-        CorpusStatsBuilder(bloom_bits=100_000)
-
-
 def test_empty_documents_and_no_documents() -> None:
     builder = CorpusStatsBuilder()
     assert builder.build().describe()["documents"] == 0
@@ -230,3 +216,188 @@ def test_a_page_of_nothing_but_site_chrome_is_not_emptied() -> None:
     assert result.text == max(labels, key=len)
     assert "kept-best-block" in result.flags
     assert clean_text(page(3), CleanOptions(), stats, "herald.example").text == article(3)
+
+
+# --- exact counting -------------------------------------------------------------------
+
+Doc = tuple[Fingerprint, "str | None", "bytes | None"]  # what add() takes
+
+
+def synthetic(n_docs: int, seed: int, groups: int = 5, copies: float = 0.2) -> list[Doc]:
+    """Documents of random lines: each has 10 lines of its own and some of 40 shared ones
+    (every shared line in a different share of the documents), in ``groups`` groups; a
+    share of them reuse an earlier document's key (a copy), some in another group and a
+    few with a line more or less (a copy whose spacing changed its lines)."""
+    rng = np.random.default_rng(seed)
+    shared = rng.integers(0, 2**64, 40, dtype=np.uint64)
+    rates = np.linspace(0.01, 0.6, len(shared))
+    docs: list[Doc] = []
+    for i in range(n_docs):
+        if docs and rng.random() < copies:
+            fp, _, key = docs[int(rng.integers(len(docs)))]
+            hashes = fp.hashes
+            if rng.random() < 0.3:
+                hashes = np.unique(np.append(hashes[1:], shared[int(rng.integers(len(shared)))]))
+            samples = tuple((h, t.upper()) for h, t in fp.samples)  # another spelling of the lines
+            docs.append((Fingerprint(hashes, samples), f"g{rng.integers(groups)}", key))
+            continue
+        own = rng.integers(0, 2**64, 10, dtype=np.uint64)
+        hashes = np.unique(np.concatenate([own, shared[rng.random(len(shared)) < rates]]))
+        samples = tuple((int(h), f"line {int(h) % 1000}") for h in hashes[:6].tolist())
+        group = None if rng.random() < 0.1 else f"g{rng.integers(groups)}"
+        key = None if rng.random() < 0.1 else f"doc {i}".encode()
+        docs.append((Fingerprint(hashes, samples), group, key))
+    return docs
+
+
+def build(docs: list[Doc], **kwargs: object) -> CorpusStats:
+    with CorpusStatsBuilder(**kwargs) as builder:  # type: ignore[arg-type]
+        for fp, group, key in docs:
+            builder.add(fp, group, doc_key=key)
+        return builder.build()
+
+
+def expected(docs: list[Doc], min_docs: int = 3) -> tuple[dict[str, int], dict[str, set[int]]]:
+    """group_docs and repeated, counted the slow and obvious way (a document is its key)."""
+    members: dict[str, set[object]] = defaultdict(set)
+    having: dict[tuple[str, int], set[object]] = defaultdict(set)
+    for n, (fp, group, key) in enumerate(docs):
+        doc = key if key is not None else n
+        for g in ["\x00all"] + ([group] if group is not None else []):
+            members[g].add(doc)
+            for h in fp.hashes.tolist():
+                having[g, h].add(doc)
+    group_docs = {g: len(v) for g, v in members.items()}
+    repeated: dict[str, set[int]] = defaultdict(set)
+    for (g, h), holders in having.items():
+        if len(holders) >= threshold_for(group_docs[g], min_docs):
+            repeated[g].add(h)
+    return group_docs, dict(repeated)
+
+
+def test_counts_are_exact_at_the_threshold_on_a_spilled_corpus(tmp_path: Path) -> None:
+    # 4,000 documents of 10 lines of their own each: 40,000 distinct lines, far over what
+    # the old count table held (it shed its lowest counts) and enough to fill a small Bloom
+    # filter. Two lines are placed far apart: one in exactly as many documents as the
+    # threshold asks, one in one document fewer.
+    rng = np.random.default_rng(3)
+    n = 4000
+    limit = threshold_for(n, 3)
+    docs: list[Doc] = [
+        (Fingerprint(np.sort(rng.integers(0, 2**64, 10, dtype=np.uint64))), None, None) for _ in range(n)
+    ]
+    at_limit, below = 11, 12
+    for k, i in enumerate(np.linspace(0, n - 1, limit).astype(int).tolist()):
+        hashes = docs[i][0].hashes
+        extra = [at_limit] + ([below] if k else [])
+        docs[i] = (Fingerprint(np.unique(np.append(hashes, np.array(extra, dtype=np.uint64)))), None, None)
+    stats = build(docs, memory_rows=1024, folder=tmp_path)
+    assert stats.repeated == {"\x00all": frozenset({at_limit})}
+    assert stats.counts == {at_limit: limit}
+    assert list(tmp_path.iterdir()) == []  # the partition files went with the builder
+
+
+def test_spilled_and_in_memory_builds_are_identical(tmp_path: Path) -> None:
+    docs = synthetic(3000, seed=1)
+    in_memory = build(docs)
+    with CorpusStatsBuilder(memory_rows=1024, folder=tmp_path) as builder:
+        for fp, group, key in docs:
+            builder.add(fp, group, doc_key=key)
+        spilled = builder.build()
+        assert builder._lines.path is not None and any(builder._lines.path.iterdir())
+    assert spilled == in_memory
+    assert pickle.dumps(spilled) == pickle.dumps(in_memory)  # the same dict orders too
+    assert (in_memory.group_docs, {g: set(v) for g, v in in_memory.repeated.items()}) == expected(docs)
+    assert in_memory.texts and in_memory.widespread
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.randoms(use_true_random=False), st.sampled_from([4096, 1 << 21]))
+def test_the_order_of_the_documents_does_not_matter(rnd: random.Random, memory_rows: int) -> None:
+    docs = synthetic(400, seed=4)
+    shuffled = list(docs)
+    rnd.shuffle(shuffled)
+    assert build(shuffled, memory_rows=memory_rows) == build(docs)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.randoms(use_true_random=False), st.integers(min_value=2, max_value=4))
+def test_builders_over_parts_merge_into_one(rnd: random.Random, parts: int) -> None:
+    # Any split, even one that puts copies of a document in different parts.
+    docs = synthetic(400, seed=5)
+    builders = [CorpusStatsBuilder(memory_rows=rnd.choice([4096, 1 << 21])) for _ in range(parts)]
+    for fp, group, key in docs:
+        rnd.choice(builders).add(fp, group, doc_key=key)
+    rnd.shuffle(builders)
+    merged = builders[0]
+    for other in builders[1:]:
+        merged.merge(pickle.loads(pickle.dumps(other)) if rnd.random() < 0.5 else other)
+    assert merged.build() == build(docs)
+
+
+def test_exact_copies_in_two_groups_count_once_in_each_and_once_in_the_corpus() -> None:
+    footer = fingerprint("\n".join(FOOTER))
+    with CorpusStatsBuilder() as builder:
+        for n in range(3):  # three texts, each copied to both sites
+            for site in ("a.example", "b.example"):
+                builder.add(footer, site, doc_key=b"text %d" % n)
+        builder.add(footer, "a.example", doc_key=b"text 0")  # and once more
+        stats = builder.build()
+    assert stats.documents == 3
+    assert stats.group_docs == {"\x00all": 3, "a.example": 3, "b.example": 3}
+    assert set(stats.repeated) == {"\x00all", "a.example", "b.example"}
+    assert set(stats.counts.values()) == {3}
+    # on a tie the site is named before the corpus, and sites in name order
+    assert set(stats.group_of.values()) == {"a.example"}
+
+
+def test_copies_count_once_with_the_lines_of_any_of_them() -> None:
+    # Texts that differ only in spacing share a key but may split into other lines: the
+    # key counts once, for the lines of either, whichever came first.
+    one, other = fingerprint("Sign in\nSubscribe now"), fingerprint("Sign in Subscribe now")
+    ones = [(one, "s", b"k%d" % n) for n in range(3)]
+    assert build([*ones, (other, "s", b"k0")]) == build([(other, "s", b"k0"), *ones])
+    stats = build([*ones, (other, "s", b"k0")])
+    assert stats.counts == {h: 3 for h in one.hashes.tolist()} and stats.documents == 3
+
+
+def test_the_sample_text_is_the_most_frequent_spelling_then_the_smallest() -> None:
+    h = 12345
+    spellings = ["Share", "SHARE", "share", "Share", "SHARE"]
+    docs = [(Fingerprint(np.array([h], np.uint64), ((h, text),)), "s", None) for text in spellings]
+    assert build(docs).texts == {h: "SHARE"}  # "Share" and "SHARE" twice each
+    assert build(docs[::-1], memory_rows=1024).texts == {h: "SHARE"}
+    assert build(docs[1:]).texts == {h: "SHARE"}
+    assert build(docs[:-1]).texts == {h: "Share"}
+
+
+def test_partition_files_go_on_close_on_exit_and_with_the_builder(tmp_path: Path) -> None:
+    docs = synthetic(1000, seed=6)
+
+    def fed() -> CorpusStatsBuilder:
+        builder = CorpusStatsBuilder(memory_rows=1024, folder=tmp_path)
+        for fp, group, key in docs:
+            builder.add(fp, group, doc_key=key)
+        assert any(tmp_path.iterdir())
+        return builder
+
+    builder = fed()
+    builder.build()
+    assert any(tmp_path.iterdir())  # build() leaves the builder usable
+    builder.close()
+    assert list(tmp_path.iterdir()) == []
+    with fed():
+        pass
+    assert list(tmp_path.iterdir()) == []
+    builder = fed()
+    del builder
+    gc.collect()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_builder_rejects_bad_sizes() -> None:
+    with pytest.raises(ValueError, match="memory_rows must be an integer of at least 1024 rows, got 10"):
+        CorpusStatsBuilder(memory_rows=10)
+    builder = CorpusStatsBuilder()
+    with pytest.raises(ValueError, match="into itself"):
+        builder.merge(builder)
