@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from .normalize import _fmix64
+from .spill import Partitions, Spill
 
-__all__ = ["Buckets", "LSHParams", "band_keys", "buckets", "collision_probability", "lsh_params"]
+__all__ = ["SORT_ROW_BYTES", "Buckets", "LSHParams", "band_keys", "buckets", "collision_probability", "lsh_params"]
 
 # Chance that a pair exactly at the threshold becomes a candidate (pairs above it are
 # found more often still). Verification removes the false candidates this lets in.
@@ -107,7 +109,7 @@ class Buckets:
     """
 
     offsets: np.ndarray  # (rows + 1,) int64: row i's buckets are ids[offsets[i]:offsets[i + 1]]
-    ids: np.ndarray  # int64 bucket ids, unique across bands
+    ids: np.ndarray  # int64 bucket ids from 0, unique across bands (by band, then by key)
 
     def of(self, row: int) -> list[int]:
         """The shared buckets of ``row``."""
@@ -122,31 +124,119 @@ class Buckets:
         return out
 
 
-def buckets(keys: np.ndarray) -> Buckets:
+def buckets(keys: Any, rows: np.ndarray | None = None, memory: int | None = None) -> Buckets:
     """Group the rows of an ``(n, bands)`` array of band keys into buckets (rows that share
     the key of a band): a sort per band, a few numpy calls, no loop over buckets.
+
+    ``keys`` may be a :class:`~dedup.spill.BandKeys` (read a band at a time). With
+    ``rows``, the result's row ``j`` is ``keys`` row ``rows[j]``, as for ``keys[rows]``
+    but without gathering every band at once. ``memory`` bounds the bytes a band's sort
+    may use (:data:`SORT_ROW_BYTES` a row): a band that needs more is sorted on disk, by
+    key range (:func:`_band_on_disk`), with the same result; the buckets found are held
+    on disk between the two passes.
 
     >>> b = buckets(np.array([[1, 10], [2, 20], [1, 30], [3, 20]], dtype=np.uint64))
     >>> sorted(b.members().values())
     [[0, 2], [1, 3]]
     """
-    n = keys.shape[0]
-    rows: list[np.ndarray] = []
+    n = keys.shape[0] if rows is None else len(rows)
+    bands = keys.shape[1] if n else 0
+    per_band: list[tuple[np.ndarray, np.ndarray] | tuple[int, int, int]] = []
+    spill = Spill() if memory is not None else None
+    try:
+        base = 0
+        counts = np.zeros(n, dtype=np.int64)
+        for band in range(bands):
+            column = keys[:, band] if rows is None else keys[rows, band]
+            if memory is None or n * SORT_ROW_BYTES <= memory:
+                members, ids, count = _band(column)
+            else:
+                members, ids, count = _band_on_disk(column, memory)
+            del column
+            counts[members] += 1  # a row is in one bucket per band at most
+            ids += base  # unique across bands
+            base += count
+            if spill is None:
+                per_band.append((members, ids))
+            else:  # kept on disk until the second pass
+                per_band.append((spill.append(members.tobytes()), spill.append(ids.tobytes()), members.size))
+            del members, ids
+        # Each row's buckets in band order, which is increasing id order (ids grow by band).
+        offsets = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        del counts
+        out = np.empty(int(offsets[-1]), dtype=np.int64)
+        fill = offsets[:-1].copy()
+        for entry in per_band:
+            if spill is None:
+                members, ids = entry  # type: ignore[misc]
+            else:
+                at_members, at_ids, size = entry  # type: ignore[misc]
+                members = np.frombuffer(spill.read(at_members, 8 * size), dtype=np.int64)
+                ids = np.frombuffer(spill.read(at_ids, 8 * size), dtype=np.int64)
+            out[fill[members]] = ids
+            fill[members] += 1
+        return Buckets(offsets, out)
+    finally:
+        if spill is not None:
+            spill.close()
+
+
+# Bytes a row costs while a band is sorted in memory: its place in the sort order, the
+# sorted key, its run number, flags, and the bucket lists out (tracemalloc, a band of a
+# million rows of which 60% share their key: 51 bytes a row at the peak of _band, besides
+# the 8 of the band's keys).
+SORT_ROW_BYTES = 56
+
+
+def _band(column: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """The rows of one band that share their key with another row, the number of their
+    bucket (among the band's shared keys, in increasing key order), and how many buckets."""
+    order = np.argsort(column, kind="stable")
+    ordered = column[order]
+    run = np.cumsum(np.concatenate(([True], ordered[1:] != ordered[:-1]))) - 1
+    sizes = np.bincount(run)
+    kept = sizes > 1
+    shared = kept[run]
+    number = np.cumsum(kept) - 1
+    return order[shared], number[run[shared]], int(number[-1]) + 1 if number.size else 0
+
+
+# Key ranges of a band sorted on disk, at most 2**this: a range is written a piece per
+# chunk of rows, so more ranges mean smaller pieces (and a budget that small is moot).
+_MAX_PART_BITS = 12
+
+
+def _band_on_disk(column: np.ndarray, memory: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """:func:`_band` within a memory budget: (key, row) pairs are written by key range
+    (the leading bits of the key: keys are uniform hashes, so ranges hold about as many),
+    a chunk of rows at a time, and each range is sorted alone, in increasing key order.
+    Same result as :func:`_band`: keys in range p all come before those of range p + 1,
+    and pairs with the same key stay in row order."""
+    n = column.size
+    rows_at_once = max(1, memory // SORT_ROW_BYTES)
+    bits = min(_MAX_PART_BITS, max(1, int(np.ceil(np.log2(-(-n // rows_at_once))))))
+    shift = np.uint64(64 - bits)
+    members: list[np.ndarray] = []
     ids: list[np.ndarray] = []
-    base = 0
-    for band in range(keys.shape[1] if n else 0):
-        order = np.argsort(keys[:, band], kind="stable")
-        ordered = keys[order, band]
-        run = np.cumsum(np.concatenate(([True], ordered[1:] != ordered[:-1]))) - 1
-        sizes = np.bincount(run)
-        shared = sizes[run] > 1
-        rows.append(order[shared])
-        ids.append(run[shared] + base)
-        base += sizes.size
-    if not rows:
-        return Buckets(np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int64))
-    row = np.concatenate(rows).astype(np.int64)
-    bucket = np.concatenate(ids).astype(np.int64)
-    by_row = np.lexsort((bucket, row))
-    row, bucket = row[by_row], bucket[by_row]
-    return Buckets(np.searchsorted(row, np.arange(n + 1)).astype(np.int64), bucket)
+    buckets_before = 0
+    with Partitions(1 << bits) as parts:
+        for start in range(0, n, rows_at_once):
+            chunk = column[start : start + rows_at_once]
+            part = (chunk >> shift).astype(np.int64)
+            order = np.argsort(part, kind="stable")
+            bounds = np.searchsorted(part[order], np.arange((1 << bits) + 1))
+            for p in np.flatnonzero(np.diff(bounds)).tolist():
+                picked = order[bounds[p] : bounds[p + 1]]
+                parts.append(p, chunk[picked], picked + start)
+            del chunk, part, order
+        for p in range(1 << bits):
+            keys, rows = parts.read(p)
+            if keys.size:
+                found, run, count = _band(keys)
+                members.append(rows[found])
+                ids.append(run + buckets_before)
+                buckets_before += count
+    if not members:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), 0
+    return np.concatenate(members), np.concatenate(ids), buckets_before

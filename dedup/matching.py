@@ -12,6 +12,7 @@ and the items dropped for it.
 from __future__ import annotations
 
 import functools
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -131,6 +132,7 @@ def match(
     rank: np.ndarray,
     groups: np.ndarray | None = None,
     verified: Verified | None = None,
+    known: dict[tuple[int, int], tuple[Similarity, bool]] | None = None,
 ) -> Matches:
     """Decide the ``active`` items (indices into ``exact``/``keys``/``rank``).
 
@@ -139,7 +141,9 @@ def match(
     item ``i``'s sorted distinct shingle hashes, and ``accept(similarity, set_a, set_b)``
     decides a pair. Items with the same ``groups`` value (paragraphs of one document)
     are never dropped for each other. ``verified``, when given, receives what was
-    verified (see :class:`Verified`).
+    verified (see :class:`Verified`). ``known`` carries verdicts from one call to the next
+    on the same ``active`` and ``exact`` (keep first's rounds): a pair decided in an earlier
+    call is neither verified nor counted as a candidate again.
 
     Every pair that shares a bucket is verified or implied: an item is compared, in keep
     order, with each kept item of its buckets until one matches, and an item that was
@@ -158,7 +162,8 @@ def match(
     group_start = np.concatenate(([True], ~np.all(ordered[1:] == ordered[:-1], axis=1)))
     group_id = np.cumsum(group_start) - 1
     reps = order[group_start]
-    shared = buckets(keys[reps])
+    # A band at a time, within the sorting budget of band keys kept on disk (BandKeys).
+    shared = buckets(keys, reps, memory=getattr(keys, "memory", None))
     if verified is not None:
         verified.reps, verified.buckets = reps, shared
     group_size = np.bincount(group_id)
@@ -172,9 +177,13 @@ def match(
     reused = set(np.flatnonzero(group_size > 1).tolist())  # groups whose verdicts are asked again
 
     load_set = functools.lru_cache(maxsize=_SET_CACHE)(load)
-    verdicts: dict[tuple[int, int], tuple[Similarity, bool]] = {}
-    kept_in_bucket: dict[int, list[int]] = {}
-    kept_in_group: dict[int, list[int]] = {}
+    verdicts: dict[tuple[int, int], tuple[Similarity, bool]] = {} if known is None else known
+    # The kept items of each bucket so far: nearly every bucket keeps one, held in an array
+    # (8 bytes a bucket, where a dict of lists cost 172: tracemalloc); a bucket that keeps more
+    # holds -2 - k, and lists[k] has them all.
+    kept_in_bucket = array("q", np.full(int(shared.ids.max()) + 1 if shared.ids.size else 0, -1).tobytes())
+    kept_lists: list[list[int]] = []
+    kept_in_group: dict[int, list[int]] = {}  # of groups of two or more: others ask again
     kept_by: dict[int, int] = {}
     similar: dict[int, Similarity] = {}
     followers: dict[int, list[int]] = {}
@@ -183,7 +192,11 @@ def match(
         mine = shared.of(g)
         seen = set(kept_in_group.get(g, ()))
         for bucket in mine:
-            seen.update(kept_in_bucket.get(bucket, ()))
+            k = kept_in_bucket[bucket]
+            if k >= 0:
+                seen.add(k)
+            elif k < -1:
+                seen.update(kept_lists[-2 - k])
         found: tuple[int, Similarity] | None = None
         for other in sorted(seen, key=rank_of.__getitem__):
             if owner is not None and owner[other] == owner[item]:
@@ -203,15 +216,23 @@ def match(
                 verdict = (sim, accept(sim, a, b))
                 candidates += 1
                 rejected += not verdict[1]
-                if h in reused or g in reused:
+                if known is not None or h in reused or g in reused:
                     verdicts[pair] = verdict
             if verdict[1]:
                 found = (other, verdict[0])
                 break
         if found is None:
-            kept_in_group.setdefault(g, []).append(item)
+            if g in reused:
+                kept_in_group.setdefault(g, []).append(item)
             for bucket in mine:
-                kept_in_bucket.setdefault(bucket, []).append(item)
+                k = kept_in_bucket[bucket]
+                if k == -1:
+                    kept_in_bucket[bucket] = item
+                elif k >= 0:
+                    kept_in_bucket[bucket] = -2 - len(kept_lists)
+                    kept_lists.append([k, item])
+                else:
+                    kept_lists[-2 - k].append(item)
         else:
             kept_by[item], similar[item] = found
             followers.setdefault(found[0], []).append(item)

@@ -3,17 +3,47 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .errors import OptionsError
 from .keep import KeepPolicy, parse_keep
 
-__all__ = ["LEVELS", "KEEP_RULES", "ScanOptions", "default_jobs"]
+__all__ = ["LEVELS", "KEEP_RULES", "MIN_MEMORY", "ScanOptions", "default_jobs", "parse_memory"]
 
 LEVELS = ("doc", "paragraph", "both")
 # What an index may keep (a field policy or none needs the whole corpus at once).
 KEEP_RULES = ("first", "longest")
+
+
+# The smallest --memory budget: below it the sorts would be cut into pieces too small to
+# pay for their files (and the interpreter alone uses more).
+MIN_MEMORY = 64 << 20
+_UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+_SIZE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*([KMGT]?)(?:I?B)?", re.IGNORECASE)
+
+
+def parse_memory(text: str | int) -> int:
+    """Bytes from a size such as ``2G``, ``512M``, ``1.5GiB`` or ``1073741824`` (binary units).
+
+    >>> parse_memory("2G"), parse_memory("512MiB"), parse_memory(65536 * 1024)
+    (2147483648, 536870912, 67108864)
+    """
+    if isinstance(text, bool):
+        raise OptionsError(f"memory must be a size such as 2G or 512M; got {text!r}")
+    if isinstance(text, int):
+        size = text
+    else:
+        found = _SIZE.fullmatch(str(text).strip())
+        if found is None:
+            raise OptionsError(
+                f"memory must be a size such as 2G, 512M or 1.5GiB (binary units K, M, G, T); got {text!r}"
+            )
+        size = int(float(found.group(1)) * _UNITS[found.group(2).upper()])
+    if size < MIN_MEMORY:
+        raise OptionsError(f"memory must be at least {MIN_MEMORY >> 20}M; got {text!r} ({size:,} bytes)")
+    return size
 
 
 def default_jobs() -> int:
@@ -26,7 +56,8 @@ def default_jobs() -> int:
 
 @dataclass(frozen=True)
 class ScanOptions:
-    """What a scan compares and how; every field is in the JSON report except ``jobs``.
+    """What a scan compares and how; every field is in the JSON report except ``jobs``
+    and ``memory``, which change how a scan runs, never what it finds.
 
     The defaults were chosen on the syndication benchmark (``scripts/eval_neardup.py``);
     README.md gives the figures and the trade-off.
@@ -58,6 +89,9 @@ class ScanOptions:
     text_field: str = "text"
     id_field: str = "id"
     jobs: int = field(default_factory=default_jobs, compare=False)
+    # Bytes the bucketing may sort in memory at once (None: no limit); see dedup.lsh.buckets.
+    # A size given as text ("2G") is parsed.
+    memory: int | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.level not in LEVELS:
@@ -76,6 +110,8 @@ class ScanOptions:
         _check_int("seed", self.seed, 0, 2**32 - 1)
         _check_int("min_paragraph_words", self.min_paragraph_words, 1, 10_000)
         _check_int("jobs", self.jobs, 1, 1024)
+        if self.memory is not None:
+            object.__setattr__(self, "memory", parse_memory(self.memory))
         for name in ("text_field", "id_field"):
             if not getattr(self, name):
                 raise OptionsError(f"{name} must be a non-empty field name")
@@ -86,9 +122,9 @@ class ScanOptions:
         return parse_keep(self.keep)
 
     def as_dict(self) -> dict[str, Any]:
-        """The options that decide the results (everything but ``jobs``), for reports."""
+        """The options that decide the results (everything but ``jobs`` and ``memory``), for reports."""
         out = asdict(self)
-        del out["jobs"]
+        del out["jobs"], out["memory"]
         return out
 
 

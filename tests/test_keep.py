@@ -97,6 +97,26 @@ def test_keep_first_never_keeps_an_abridged_copy_over_the_text_that_holds_it() -
     assert [m.id for m in result.doc_clusters[0].members] == ["full", "short", "short2"]
 
 
+def test_keep_first_rounds_verify_and_count_each_candidate_pair_once() -> None:
+    """The rounds that move a full text ahead of its abridged copy match again: pairs that
+    an earlier round verified are not counted again (a corpus decided in parts, as the
+    Spark back-end decides it, would count them once)."""
+    from dedup.engine import collect, decide
+    from dedup.matching import Verified
+
+    full = _article(4, paragraphs=9)
+    short = "\n\n".join(full.split("\n\n")[:4])
+    other = _article(12)
+    docs = [Document("short", short), Document("other", other), Document("full", full),
+            Document("other2", other + " One more sentence at the end of it.")]  # fmt: skip
+    options = ScanOptions(clean=False, jobs=1, level="doc")
+    seen = (Verified(), Verified())
+    with collect(docs, options) as collection:
+        decisions = decide(collection, options, seen)
+    assert decisions.doc_clusters == [[2, 0], [1, 3]]  # a round ran: full moved ahead of short
+    assert decisions.candidates == len(seen[0].pairs) == 2
+
+
 def test_keep_none_drops_every_member_of_a_cluster(tmp_path) -> None:
     text = _article(6)
     docs = [Document("a", text), Document("b", text + " Extra line here."), Document("c", _article(7))]

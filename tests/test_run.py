@@ -499,3 +499,16 @@ def test_a_parquet_output_keeps_the_parquet_input_column_types(tmp_path):
     rows = pq.read_table(mixed / "documents.parquet").to_pylist()
     # ids of two kinds make a JSON text column (README); the types are no longer the input's
     assert [r["id"] for r in rows] == ["1", "2", '"x"'] and rows[2]["tags"] == '"none"' and rows[0]["tags"] == "[1, 2]"
+
+
+def test_run_with_a_memory_budget_writes_the_same_output(corpus_dir, tmp_path, monkeypatch):
+    from dedup import lsh
+
+    runner = CliRunner()
+    args = ["run", str(corpus_dir), "--format", "jsonl", "--jobs", "1", "-q"]
+    assert runner.invoke(main, [*args, "-o", str(tmp_path / "a")]).exit_code == 0
+    monkeypatch.setattr(lsh, "SORT_ROW_BYTES", (64 << 20) // 4)  # every band sorted on disk
+    res = runner.invoke(main, [*args, "-o", str(tmp_path / "b"), "--memory", "64M"])
+    assert res.exit_code == 0, res.output
+    for name in (MANIFEST, SUMMARY, "documents.jsonl"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()

@@ -139,3 +139,24 @@ def test_html_pages_are_matched_on_their_main_text_with_html_lines(texts, tmp_pa
         for member in cluster.members:
             html_line = (tmp_path / member.id).read_text(encoding="utf-8").split("\n")[member.line - 1]
             assert html_line.startswith("<p>") and member.text[:40] in html_line.replace("&#x27;", "'")
+
+
+def test_same_report_when_the_band_keys_are_sorted_on_disk(texts, monkeypatch):
+    from dedup import lsh
+
+    docs = [Document(f"{name}.txt", text) for name, text in texts.items()]
+    for k, (name, text) in enumerate(texts.items()):  # near copies, exact copies, abridged ones
+        edited = " ".join(w.upper() if j % 41 == 7 else w for j, w in enumerate(text.split(" ")))
+        docs.append(Document(f"{name}-edited.txt", edited))
+        docs.append(Document(f"{name}-copy.txt", text))
+        if k % 2:
+            docs.append(Document(f"{name}-abridged.txt", "\n\n".join(text.split("\n\n")[:-2])))
+    before = render_json(scan(docs, ScanOptions(jobs=1)))
+    # A budget of 8 rows: every band of documents and paragraphs is sorted in key ranges.
+    monkeypatch.setattr(lsh, "SORT_ROW_BYTES", (64 << 20) // 8)
+    sorted_ranges = []
+    real = lsh._band_on_disk
+    monkeypatch.setattr(lsh, "_band_on_disk", lambda column, memory: sorted_ranges.append(1) or real(column, memory))
+    after = render_json(scan(docs, ScanOptions(jobs=1, memory="64M")))
+    assert sorted_ranges and after == before
+    assert json.loads(after)["summary"]["doc_clusters"] >= 5
