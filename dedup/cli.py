@@ -39,7 +39,7 @@ from .errors import ConfigError, OptionsError
 from .index import STORED_OPTIONS, Index
 from .index_cli import index
 from .keep import parse_keep
-from .options import LEVELS, ScanOptions
+from .options import LEVELS, ScanOptions, parse_memory
 from .output import OutputFolder, check_index_file, check_output_dir, check_output_file, output_name, write_atomic
 from .readers import STDIN, iter_documents
 from .review import ReviewOptions, review_paths
@@ -63,6 +63,27 @@ class _Keep(click.ParamType):
 
 
 KEEP = _Keep()
+
+
+class _Memory(click.ParamType):
+    """A ``--memory`` size (``2G``, ``512M``), checked when the command line is read."""
+
+    name = "SIZE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        try:
+            return parse_memory(value)
+        except OptionsError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+# Sorting band keys within a budget: on scan and run (see ScanOptions.memory).
+MEMORY = click.option(
+    "--memory", type=_Memory(), default=None,
+    help="Most memory the bucketing may sort at once (e.g. 2G, 512M); beyond it band keys are sorted on "
+         "disk. What every run holds comes on top: about 70 bytes a paragraph and a few hundred a "
+         "document  [default: no limit]",
+)  # fmt: skip
 
 
 def _matching_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -94,9 +115,33 @@ def _matching_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return with_options(command, options + input_options())
 
 
+def _engine_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Where the work runs: shared by ``scan`` and ``run``."""
+    options = [
+        click.option("--engine", type=click.Choice(["local", "spark"]), default="local", show_default=True,
+                     help="Run here, or on Spark (pip install 'dedup[spark]'): the same results either way."),
+        click.option("--master", default=None, metavar="URL",
+                     help="Spark master for --engine spark (default: the session spark-submit started, "
+                          "else local[*])."),
+    ]  # fmt: skip
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _spark() -> Any:
+    """The Spark back-end; a missing pyspark is a usage error that says what to install."""
+    try:
+        from . import spark
+    except ImportError as exc:
+        hint = "install it with: pip install 'dedup[spark]'"
+        raise click.UsageError(f"--engine spark needs pyspark ({exc}); {hint}") from None
+    return spark
+
+
 _SCAN_FIELDS = set(ScanOptions.__dataclass_fields__)
 # Options an index does not fix: they may differ from run to run.
-_PER_RUN = ("keep", "same_url", "jobs", "text_field", "id_field")
+_PER_RUN = ("keep", "same_url", "jobs", "memory", "text_field", "id_field")
 
 
 def _scan_options(
@@ -151,12 +196,15 @@ main.add_command(index)
 @click.option("--level", type=click.Choice(LEVELS), default="both", show_default=True,
               help="Compare whole documents, paragraphs, or both.")  # fmt: skip
 @_matching_options
+@MEMORY
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "html"]), default="text", show_default=True,
               help="Report format (html: the page of dedup review, with its defaults).")  # fmt: skip
 @click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default=None,
               help="Write the report to this file (atomically) instead of stdout.")  # fmt: skip
+@_engine_options
 @library_errors("no partial output was left")
-def scan(paths: tuple[str, ...], fmt: str, output: str | None, verbose: int, quiet: bool, **settings: Any) -> None:
+def scan(paths: tuple[str, ...], fmt: str, output: str | None, engine: str, master: str | None, verbose: int,
+         quiet: bool, **settings: Any) -> None:  # fmt: skip
     """Report near-duplicate documents and paragraphs in PATHS (files, folders, or - for stdin).
 
     Reads .txt, .md, .html/.htm, .jsonl, .json, .warc, .parquet, .csv and .tsv files
@@ -170,11 +218,14 @@ def scan(paths: tuple[str, ...], fmt: str, output: str | None, verbose: int, qui
     if fmt == "html":
         _review(paths, ReviewOptions(scan=options), "html", output, quiet)
         return
-    progress = Progress(not quiet)
-    try:
-        result = scan_paths(paths, options, progress)
-    finally:
-        progress.done()
+    if engine == "spark":
+        result = _spark().scan_spark(paths, options, master=master)
+    else:
+        progress = Progress(not quiet)
+        try:
+            result = scan_paths(paths, options, progress)
+        finally:
+            progress.done()
     emit_report(result, fmt, output, quiet)
 
 
@@ -243,9 +294,12 @@ def _review(paths: tuple[str, ...], options: ReviewOptions, fmt: str, output: st
               help="A persistent index (created if absent): what it holds counts as already kept, and the "
                    "documents kept are added to it.")  # fmt: skip
 @_matching_options
+@_engine_options
+@MEMORY
 @library_errors("no partial output was left")
 def run_command(paths: tuple[str, ...], output: str, fmt: str, mark_only: bool, no_paragraph_dedup: bool,
-                force: bool, index_path: str | None, verbose: int, quiet: bool, **settings: Any) -> None:  # fmt: skip
+                force: bool, index_path: str | None, engine: str, master: str | None, verbose: int, quiet: bool,
+                **settings: Any) -> None:  # fmt: skip
     """Write a cleaned corpus without duplicates from PATHS into OUTPUT, with a manifest.
 
     Every input gets a line in OUTPUT/manifest.jsonl: kept (with the paragraphs removed
@@ -257,6 +311,8 @@ def run_command(paths: tuple[str, ...], output: str, fmt: str, mark_only: bool, 
     paragraph_dedup = not no_paragraph_dedup and extra.get("paragraph_dedup", True)
     check_output_dir(output, paths, force)  # before the index is opened (or made)
     if index_path is not None:
+        if engine == "spark":
+            raise click.UsageError("--index works with the local engine only (the index is one SQLite file)")
         check_index_file(index_path, paths, output)
     progress = Progress(not quiet)
     with ExitStack() as stack:
@@ -271,7 +327,10 @@ def run_command(paths: tuple[str, ...], output: str, fmt: str, mark_only: bool, 
         options = RunOptions(
             scan=scan_options, paragraph_dedup=paragraph_dedup, output_format=fmt, force=force, mark_only=mark_only
         )
-        result = run_paths(paths, output, options, progress, index)
+        if engine == "spark":
+            result = _spark().run_spark(paths, output, options, master=master)
+        else:
+            result = run_paths(paths, output, options, progress, index)
     for failure in result.failures:
         report_failure(failure)
     report_unranked(result.unranked, scan_options)

@@ -35,8 +35,8 @@ from .encodings import HTTP_CHARSET, decode, newlines
 from .errors import InputError, PathError
 
 __all__ = [
-    "COMPRESSIONS", "FORMATS", "RUN_FILES", "RUN_MARKER", "STDIN", "decode", "iter_documents", "list_files", "site_of",
-    "table_types",
+    "COMPRESSIONS", "FORMATS", "RUN_FILES", "RUN_MARKER", "STDIN", "decode", "iter_documents", "list_files",
+    "read_input", "record_document", "site_of", "table_types",
 ]  # fmt: skip
 
 log = logging.getLogger(__name__)
@@ -345,21 +345,28 @@ def iter_documents(
     for item in list_files(paths):
         if isinstance(item, InputError):
             yield item
-            continue
-        source = STDIN if item.path is None else item.path
-        try:
-            stream = _open(item, source)
-        except InputError as exc:
-            yield exc
-            continue
-        except Exception as exc:
-            reason = _cannot_read(source, exc)
-            if reason is None:
-                raise
-            yield InputError(source, reason)
-            continue
-        with stream:
-            yield from _read(item, source, stream, text_field, id_field)
+        else:
+            yield from read_input(item, text_field, id_field)
+
+
+def read_input(item: _Input, text_field: str = "text", id_field: str = "id") -> Iterator[Document | InputError]:
+    """The documents of one file that :func:`list_files` named, in order, or an
+    :class:`InputError` in place of each one that cannot be read (a back-end that reads
+    files in parallel calls this per file, so documents come out as they do here)."""
+    source = STDIN if item.path is None else item.path
+    try:
+        stream = _open(item, source)
+    except InputError as exc:
+        yield exc
+        return
+    except Exception as exc:
+        reason = _cannot_read(source, exc)
+        if reason is None:
+            raise
+        yield InputError(source, reason)
+        return
+    with stream:
+        yield from _read(item, source, stream, text_field, id_field)
 
 
 def _cannot_read(source: str, exc: Exception) -> str | None:
@@ -555,6 +562,15 @@ def _record(record: Any, source: str, line: int, item: _Input, text_field: str, 
         meta=meta,
         fields=fields,
     )
+
+
+def record_document(
+    record: dict[str, Any], source: str, line: int, text_field: str = "text", id_field: str = "id"
+) -> Document | InputError:
+    """A record that is not read from a file (a DataFrame's row) as a document, just as the
+    same record on line ``line`` of a JSONL file ``source`` would be (id ``SOURCE:LINE``
+    when it has none)."""
+    return _record(record, source, line, _Input(source, source, "jsonl", None, None), text_field, id_field)
 
 
 def _rows(

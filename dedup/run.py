@@ -27,7 +27,10 @@ from .rows import MARK_COLUMNS, output_row
 from .verify import Similarity, similarity
 from .writers import RecordWriter, check_format, plan_columns
 
-__all__ = ["FORMATS", "MANIFEST", "MARKER", "SUMMARY", "RunOptions", "RunResult", "RunSummary", "run", "run_paths"]
+__all__ = [
+    "FORMATS", "MANIFEST", "MARKER", "SUMMARY", "RunOptions", "RunResult", "RunSummary", "matching_options", "run",
+    "run_paths", "write_result",
+]  # fmt: skip
 
 FORMATS = ("txt", "jsonl", "parquet", "csv", "tsv")
 MANIFEST, SUMMARY = RUN_FILES
@@ -139,11 +142,7 @@ def run(
     input's column types when every document came from those files.
     """
     options = options or RunOptions()
-    scan = options.scan
-    if options.output_format != "txt":
-        check_format(options.output_format)  # pyarrow missing: said now, not after the work
-    if not options.paragraph_dedup and scan.level == "both":
-        scan = ScanOptions(**{**asdict(scan), "level": "doc", "jobs": scan.jobs})
+    scan = matching_options(options)
     with ExitStack() as stack:
         known = stack.enter_context(index.matching()) if index is not None else None
         collection = stack.enter_context(
@@ -154,15 +153,41 @@ def run(
         )  # fmt: skip
         decisions = decide(collection, scan)
         stored = _Stored(known.documents(), known.paragraphs()) if known else _Stored({}, {})
-        with OutputFolder(out, reserved=(MANIFEST, SUMMARY, *DOCUMENTS.values()), marker=MARKER) as folder:
-            summary, kept = _write(folder, collection, decisions, options, scan, stored, table_types)
-        encodings = tuple(
-            (info.doc.source or info.doc.id, info.doc.meta["encoding"])
-            for info in collection.infos
-            if "encoding" in info.doc.meta
-        )
-        unranked = tuple(collection.ids[i] for i in decisions.unranked)
-        return RunResult(str(out), summary, tuple(collection.ledger.failures), encodings, tuple(kept), 0, unranked)
+        return write_result(collection, decisions, out, options, stored, table_types)
+
+
+def matching_options(options: RunOptions) -> ScanOptions:
+    """The scan options a run matches with (document level only without paragraph
+    removal); checks first that the output format can be written."""
+    if options.output_format != "txt":
+        check_format(options.output_format)  # pyarrow missing: said now, not after the work
+    scan = options.scan
+    if not options.paragraph_dedup and scan.level == "both":
+        scan = ScanOptions(**{**asdict(scan), "level": "doc", "jobs": scan.jobs})
+    return scan
+
+
+def write_result(
+    collection: Collection,
+    decisions: Decisions,
+    out: str,
+    options: RunOptions,
+    stored: _Stored | None = None,
+    table_types: tuple[Mapping[str, Any], set[str]] | None = None,
+) -> RunResult:
+    """Write a decided collection (``keep_text``) into the folder ``out``: the distinct
+    corpus, manifest and summary (any engine's decisions: the same bytes for the same ones)."""
+    scan = matching_options(options)
+    stored = stored or _Stored({}, {})
+    with OutputFolder(out, reserved=(MANIFEST, SUMMARY, *DOCUMENTS.values()), marker=MARKER) as folder:
+        summary, kept = _write(folder, collection, decisions, options, scan, stored, table_types)
+    encodings = tuple(
+        (info.doc.source or info.doc.id, info.doc.meta["encoding"])
+        for info in collection.infos
+        if "encoding" in info.doc.meta
+    )
+    unranked = tuple(collection.ids[i] for i in decisions.unranked)
+    return RunResult(str(out), summary, tuple(collection.ledger.failures), encodings, tuple(kept), 0, unranked)
 
 
 def _removed_paragraphs(

@@ -8,6 +8,7 @@ import signal
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -95,3 +96,20 @@ def sigterm_interrupts() -> Iterator[None]:
 
 # A headless Chromium for the review page tests (tests/browser.py): `browser`, `open_report`.
 from browser import browser, open_report  # noqa: E402, F401
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[Any]:
+    """One Spark session in local mode (2 cores, 3 shuffle partitions, no UI, bound to
+    127.0.0.1) for every test that needs it, stopped at the end of the session. Skips
+    when pyspark is not installed (``pip install -e '.[spark]'``) or Java is missing."""
+    pytest.importorskip("pyspark", reason="pyspark is not installed: pip install -e '.[spark]'")
+    import shutil
+
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        pytest.skip("no Java runtime for Spark (.ci/run installs one)")
+    from dedup.spark import session
+
+    spark = session("local[2]", partitions=3)
+    yield spark
+    spark.stop()

@@ -41,6 +41,8 @@ def test_scan_stdin(runner, corpus_dir):
         (["--ngram", "0"], "ngram must be a whole number from 1 to 64; got 0"),
         (["--jobs", "0"], "jobs must be a whole number from 1 to 1024"),
         (["--threshold", "high"], "'high' is not a valid float"),
+        (["--memory", "lots"], "memory must be a size such as 2G, 512M or 1.5GiB"),
+        (["--memory", "1K"], "memory must be at least 64M"),
     ],
 )
 def test_bad_arguments_exit_2_with_a_clear_message(runner, corpus_dir, args, message):
