@@ -28,7 +28,7 @@ from ..urls import canonical_url
 from ..verify import Similarity
 from ..work import Prepared, SignedBatch, sign_batch
 
-__all__ = ["Decided", "SignedDoc", "batch_of", "decide_part", "links", "order_of", "rank_key", "signed_docs"]
+__all__ = ["Decided", "Ordered", "SignedDoc", "batch_of", "decide_part", "links", "order_of", "rank_key", "signed_docs"]
 
 # A document's place in the input: the file's rank in the sorted listing, then its
 # position in the file. 2**32 documents per file is far beyond any file read whole.
@@ -78,7 +78,7 @@ def signed_docs(
     :func:`dedup.work.sign_batch` reads already set); per item its signed slice or its
     failure, and per batch the cleaning counts (on the first item of the batch)."""
     policy = options.keep_policy
-    for batch in batches(_Ordered(order, item) for order, item in items):
+    for batch in batches(Ordered(order, item) for order, item in items):
         signed = sign_batch([b.item for b in batch])
         flagged: dict[str, int] = {}
         for flags in signed.flags:
@@ -123,7 +123,9 @@ def signed_docs(
 
 
 @dataclass(frozen=True)
-class _Ordered:
+class Ordered:
+    """An item with its order key, measured by its text as batches are cut."""
+
     order: int
     item: Document | Prepared
 

@@ -24,7 +24,7 @@ from pyspark import StorageLevel
 import clean as cleaner
 
 from ..documents import Document
-from ..engine import BATCH_CHARS, BATCH_DOCS, Collection, Failure, clean_options
+from ..engine import BATCH_DOCS, Collection, Failure, batches, clean_options
 from ..errors import InputError, OptionsError
 from ..matching import document_lsh, paragraph_lsh
 from ..options import ScanOptions
@@ -36,7 +36,7 @@ from ..spill import Spill
 from ..work import Context, Prepared, parallel_map, prepare_batch
 from .assemble import Light, assemble, decisions_of, ledger_of, ranked
 from .components import components
-from .parts import Decided, SignedDoc, batch_of, decide_part, links, order_of, readable, signed_docs
+from .parts import Decided, Ordered, SignedDoc, batch_of, decide_part, links, order_of, readable, signed_docs
 from .session import session
 
 __all__ = ["run_spark", "scan_dataframe", "scan_spark"]
@@ -57,17 +57,9 @@ def _read(listed: tuple[int, Any], text_field: str, id_field: str) -> Iterator[t
 
 
 def _batched(items: Iterable[tuple[int, Any]]) -> Iterator[list[tuple[int, Any]]]:
-    """``(order, item)`` pairs in batches, cut as :func:`dedup.engine.batches` cuts them."""
-    batch: list[tuple[int, Any]] = []
-    chars = 0
-    for pair in items:
-        batch.append(pair)
-        chars += len(pair[1].text)
-        if len(batch) >= BATCH_DOCS or chars >= BATCH_CHARS:
-            yield batch
-            batch, chars = [], 0
-    if batch:
-        yield batch
+    """``(order, item)`` pairs in the batches :func:`dedup.engine.batches` cuts."""
+    for batch in batches(Ordered(order, item) for order, item in items):
+        yield [(o.order, o.item) for o in batch]
 
 
 def _prepare(items: Iterator[tuple[int, Document]], ctx: Context) -> Iterator[tuple[int, Any]]:
