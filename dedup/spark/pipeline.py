@@ -328,11 +328,11 @@ def _decide_all(spark: Any, signed: _Signed, options: ScanOptions) -> list[Decid
         rows.unpersist()
 
 
-def _explode(batches: Iterator[Any]) -> Iterator[Any]:
+def _explode(frames: Iterator[Any]) -> Iterator[Any]:
     """``(node, links)`` rows to one ``(link, node)`` row per link, in Arrow."""
     import pyarrow as pa
 
-    for batch in batches:
+    for batch in frames:
         nodes = batch.column("node").to_numpy()
         arrays = [np.frombuffer(raw, dtype=np.int64) for raw in batch.column("links").to_pylist()]
         counts = np.fromiter((a.size for a in arrays), dtype=np.int64, count=len(arrays))
