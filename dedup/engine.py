@@ -33,7 +33,7 @@ from .work import EXAMPLES, Context, Prepared, SignedBatch, parallel_map, prepar
 
 __all__ = [
     "Collection", "Decisions", "Failure", "Ledger", "Progress", "batches", "cleaner_options", "collect", "decide",
-    "keep_order", "keep_rank", "learn", "unique_ids",
+    "keep_order", "keep_rank", "learn", "unique_ids", "without_fields",
 ]  # fmt: skip
 
 # Documents per batch sent to a worker, and the text size that closes a batch early.
@@ -371,12 +371,12 @@ def _unstaged(staged: list[Staged], spill: Spill) -> Iterator[Prepared]:
         yield prepared
 
 
-def _without_fields(documents: Iterable[Document], keep: str | None) -> Iterator[Document]:
-    """The documents with no record fields but ``keep`` (held in memory until signed)."""
-    for doc in documents:
-        if doc.fields:
-            doc = replace(doc, fields={keep: doc.fields[keep]} if keep in doc.fields else {})
-        yield doc
+def without_fields(doc: Document, keep: str | None) -> Document:
+    """The document with no record field but ``keep`` (a scan needs no other; each is held
+    in memory until the document is signed)."""
+    if doc.fields:
+        return replace(doc, fields={keep: doc.fields[keep]} if keep in doc.fields else {})
+    return doc
 
 
 # Turns what pass 1 learned (and the groups it saw) into the statistics pass 2 cleans with.
@@ -412,7 +412,7 @@ def collect(
     try:
         unique = unique_ids(documents, ledger)
         if not keep_text:  # a scan needs no record field but the one it keeps by
-            unique = _without_fields(unique, policy.field)
+            unique = (without_fields(doc, policy.field) for doc in unique)
         head = list(itertools.islice(unique, 2))
         alone, head_groups = len(head) < 2, {d.group for d in head if d.group is not None}
         items: Iterable[Document | Prepared] = itertools.chain(head, unique)

@@ -69,9 +69,9 @@ def decisions_of(
     light: list[Light], decided: Iterable[Decided], options: ScanOptions
 ) -> tuple[Decisions, dict[int, tuple[int, int, str]]]:
     """The components' decisions as :func:`dedup.engine.decide` makes them for the whole
-    corpus (rows are documents in input order), and the index, source line and text of
-    each paragraph in a cluster, by paragraph row."""
-    light = sorted(light, key=lambda d: d.order)
+    corpus (rows are the documents of ``light``, in input order as :func:`ranked` gives
+    them), and the index, source line and text of each paragraph in a cluster, by
+    paragraph row."""
     n = len(light)
     row = {d.order: i for i, d in enumerate(light)}
     np.array([d.tokens for d in light], dtype=np.int64)
@@ -124,9 +124,9 @@ def assemble(
     stats: cleaner.CorpusStats | None,
     options: ScanOptions,
 ) -> ScanResult:
-    """The scan's report, made by :func:`dedup.scan.scan_result` from the parts."""
+    """The scan's report, made by :func:`dedup.scan.scan_result` from the parts
+    (``light`` in input order)."""
     out, texts = decisions_of(light, decided, options)
-    light = sorted(light, key=lambda d: d.order)
     para_counts = np.array([d.paragraphs for d in light], dtype=np.int64)
     para_doc = np.repeat(np.arange(len(light), dtype=np.int64), para_counts)
     with Collection(Spill(), ledger_of([], failures), False) as report:

@@ -11,14 +11,14 @@ the whole corpus (the keep order inside a component is the corpus's, restricted 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from ..documents import Document
-from ..engine import Collection, Ledger, batches, decide
+from ..engine import Collection, Ledger, decide
 from ..errors import InputError
 from ..keep import rank_value, value_of
 from ..normalize import _fmix64
@@ -28,7 +28,7 @@ from ..urls import canonical_url
 from ..verify import Similarity
 from ..work import Prepared, SignedBatch, sign_batch
 
-__all__ = ["Decided", "Ordered", "SignedDoc", "batch_of", "decide_part", "links", "order_of", "rank_key", "signed_docs"]
+__all__ = ["Decided", "SignedDoc", "batch_of", "decide_part", "links", "order_of", "rank_key", "signed_docs"]
 
 # A document's place in the input: the file's rank in the sorted listing, then its
 # position in the file. 2**32 documents per file is far beyond any file read whole.
@@ -72,66 +72,53 @@ class SignedDoc:
 
 
 def signed_docs(
-    items: Iterable[tuple[int, Document | Prepared]], options: ScanOptions
+    batch: list[tuple[int, Document | Prepared]], options: ScanOptions
 ) -> Iterator[tuple[int, SignedDoc | InputError, dict[str, Any]]]:
-    """Sign ``(order, document)`` items in batches (in the executor, with the context
-    :func:`dedup.work.sign_batch` reads already set); per item its signed slice or its
-    failure, and per batch the cleaning counts (on the first item of the batch)."""
+    """Sign one batch of ``(order, document)`` items (in the executor, with the context
+    :func:`dedup.work.sign_batch` reads already set): per item its signed slice or its
+    failure, and the batch's cleaning counts with its first signed item."""
     policy = options.keep_policy
-    for batch in batches(Ordered(order, item) for order, item in items):
-        signed = sign_batch([b.item for b in batch])
-        flagged: dict[str, int] = {}
-        for flags in signed.flags:
-            for flag in flags:
-                flagged[flag] = flagged.get(flag, 0) + 1
-        totals = {"rules": signed.removed_by_rule, "words": signed.words_by_rule, "flags": flagged}
-        for k, error in signed.failures:
-            yield batch[k].order, error, {}
-        counts = signed.shingle_counts
-        starts = np.cumsum(counts) - counts
-        para_counts = np.bincount(signed.para_doc, minlength=signed.rows.size)
-        para_starts = np.cumsum(para_counts) - para_counts
-        for row, k in enumerate(signed.rows.tolist()):
-            item = batch[k].item
-            doc = item.doc if isinstance(item, Prepared) else item
-            lo, hi = int(para_starts[row]), int(para_starts[row] + para_counts[row])
-            out = SignedDoc(
-                order=batch[k].order,
-                id=doc.id,
-                tokens=int(signed.tokens[row]),
-                exact=signed.exact[row].copy(),
-                keys=signed.band_keys[row].copy(),
-                doc_shingles=int(signed.doc_shingles[row]),
-                shingles=signed.shingles[starts[row] : starts[row] + counts[row]].copy(),
-                para_index=signed.para_index[lo:hi].copy(),
-                para_line=signed.para_line[lo:hi].copy(),
-                para_start=signed.para_start[lo:hi].copy(),
-                para_stop=signed.para_stop[lo:hi].copy(),
-                para_exact=signed.para_exact[lo:hi].copy(),
-                para_keys=signed.para_band_keys[lo:hi].copy(),
-                para_texts=signed.para_texts[lo:hi],
-                keep_value=value_of(policy.field, doc.fields, doc.meta, signed.metadata[row]) if policy.field else None,
-                url=canonical_url(doc.meta["url"]) if options.same_url and doc.meta.get("url") else None,
-                rules=signed.rules[row],
-                flags=signed.flags[row],
-            )
-            if signed.texts:  # the context keeps texts: this run writes them out
-                out.doc, out.text, out.metadata = replace(doc, text=""), signed.texts[row], signed.metadata[row]
-                out.para_first, out.para_last = signed.para_first[lo:hi].copy(), signed.para_last[lo:hi].copy()
-            yield out.order, out, totals
-            totals = {}
-
-
-@dataclass(frozen=True)
-class Ordered:
-    """An item with its order key, measured by its text as batches are cut."""
-
-    order: int
-    item: Document | Prepared
-
-    @property
-    def text(self) -> str:  # what batches() measures
-        return self.item.text
+    signed = sign_batch([item for _, item in batch])
+    flagged: dict[str, int] = {}
+    for flags in signed.flags:
+        for flag in flags:
+            flagged[flag] = flagged.get(flag, 0) + 1
+    totals = {"rules": signed.removed_by_rule, "words": signed.words_by_rule, "flags": flagged}
+    for k, error in signed.failures:
+        yield batch[k][0], error, {}
+    counts = signed.shingle_counts
+    starts = np.cumsum(counts) - counts
+    para_counts = np.bincount(signed.para_doc, minlength=signed.rows.size)
+    para_starts = np.cumsum(para_counts) - para_counts
+    for row, k in enumerate(signed.rows.tolist()):
+        order, item = batch[k]
+        doc = item.doc if isinstance(item, Prepared) else item
+        lo, hi = int(para_starts[row]), int(para_starts[row] + para_counts[row])
+        out = SignedDoc(
+            order=order,
+            id=doc.id,
+            tokens=int(signed.tokens[row]),
+            exact=signed.exact[row].copy(),
+            keys=signed.band_keys[row].copy(),
+            doc_shingles=int(signed.doc_shingles[row]),
+            shingles=signed.shingles[starts[row] : starts[row] + counts[row]].copy(),
+            para_index=signed.para_index[lo:hi].copy(),
+            para_line=signed.para_line[lo:hi].copy(),
+            para_start=signed.para_start[lo:hi].copy(),
+            para_stop=signed.para_stop[lo:hi].copy(),
+            para_exact=signed.para_exact[lo:hi].copy(),
+            para_keys=signed.para_band_keys[lo:hi].copy(),
+            para_texts=signed.para_texts[lo:hi],
+            keep_value=value_of(policy.field, doc.fields, doc.meta, signed.metadata[row]) if policy.field else None,
+            url=canonical_url(doc.meta["url"]) if options.same_url and doc.meta.get("url") else None,
+            rules=signed.rules[row],
+            flags=signed.flags[row],
+        )
+        if signed.texts:  # the context keeps texts: this run writes them out
+            out.doc, out.text, out.metadata = replace(doc, text=""), signed.texts[row], signed.metadata[row]
+            out.para_first, out.para_last = signed.para_first[lo:hi].copy(), signed.para_last[lo:hi].copy()
+        yield out.order, out, totals
+        totals = {}
 
 
 _BAND_SALT = np.uint64(0x9E3779B97F4A7C15)

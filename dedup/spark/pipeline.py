@@ -24,7 +24,7 @@ from pyspark import StorageLevel
 import clean as cleaner
 
 from ..documents import Document
-from ..engine import BATCH_DOCS, Collection, Failure, batches, clean_options
+from ..engine import BATCH_DOCS, Collection, Failure, batches, clean_options, without_fields
 from ..errors import InputError, OptionsError
 from ..matching import document_lsh, paragraph_lsh
 from ..options import ScanOptions
@@ -36,7 +36,7 @@ from ..spill import Spill
 from ..work import Context, Prepared, parallel_map, prepare_batch
 from .assemble import Light, assemble, decisions_of, ledger_of, ranked
 from .components import components
-from .parts import Decided, Ordered, SignedDoc, batch_of, decide_part, links, order_of, readable, signed_docs
+from .parts import Decided, SignedDoc, batch_of, decide_part, links, order_of, readable, signed_docs
 from .session import session
 
 __all__ = ["run_spark", "scan_dataframe", "scan_spark"]
@@ -56,9 +56,21 @@ def _read(listed: tuple[int, Any], text_field: str, id_field: str) -> Iterator[t
         yield order_of(rank, position), doc
 
 
+@dataclass(frozen=True)
+class _Ordered:
+    """An item with its order key, measured by its text as batches are cut."""
+
+    order: int
+    item: Document | Prepared
+
+    @property
+    def text(self) -> str:  # what engine.batches measures
+        return self.item.text
+
+
 def _batched(items: Iterable[tuple[int, Any]]) -> Iterator[list[tuple[int, Any]]]:
     """``(order, item)`` pairs in the batches :func:`dedup.engine.batches` cuts."""
-    for batch in batches(Ordered(order, item) for order, item in items):
+    for batch in batches(_Ordered(order, item) for order, item in items):
         yield [(o.order, o.item) for o in batch]
 
 
@@ -69,11 +81,12 @@ def _prepare(items: Iterator[tuple[int, Document]], ctx: Context) -> Iterator[tu
         yield from zip((order for order, _ in batch), results)
 
 
-def _count(items: Iterator[tuple[bytes, tuple[cleaner.Fingerprint, str | None]]], ctx: Context) -> Iterator[Any]:
-    """One part of the corpus statistics (copies of a text are in the same part)."""
+def _count(items: Iterator[tuple[int, Any]], ctx: Context) -> Iterator[cleaner.CorpusStatsBuilder]:
+    """One part's corpus statistics, from its prepared documents (parts merge exactly,
+    whichever part a copy of a text is in)."""
     builder = cleaner.CorpusStatsBuilder(ctx.clean_options)
-    for key, (fp, group) in items:
-        builder.add(fp, group, doc_key=key)
+    for _, (prepared, fp, key) in items:
+        builder.add(fp, prepared.doc.group, doc_key=key)
     yield builder
 
 
@@ -133,7 +146,7 @@ def scan_spark(
     spark = spark or session(master)
     parts = partitions or spark.sparkContext.defaultParallelism
     read, failures = _read_paths(spark, paths, options, parts)
-    return _scan(spark, read, failures, options, parts)
+    return _scan(spark, read, failures, options)
 
 
 def run_spark(
@@ -158,7 +171,7 @@ def run_spark(
     spark = spark or session(master)
     parts = partitions or spark.sparkContext.defaultParallelism
     read, failures = _read_paths(spark, paths, scan, parts)
-    signed = _sign_all(spark, read, failures, _context(scan, True), parts, slim=False)
+    signed = _sign_all(spark, read, failures, _context(scan, True), slim=False)
     try:
         decided = _decide_all(spark, signed, scan)
         decisions, _ = decisions_of(signed.light, decided, scan)
@@ -223,7 +236,7 @@ def scan_dataframe(
     rows = frame.orderBy(*keys).rdd.zipWithIndex()
     read = rows.map(lambda ri: (order_of(0, ri[1]), record_document(ri[0].asDict(recursive=True), source, ri[1] + 1,
                                                                      tf, idf)))  # fmt: skip
-    return _scan(spark, read.repartition(parts), [], options, parts)
+    return _scan(spark, read.repartition(parts), [], options)
 
 
 @dataclass
@@ -239,9 +252,7 @@ class _Signed:
     persisted: list[Any]
 
 
-def _sign_all(
-    spark: Any, read: Any, failures: list[tuple[int, Failure]], ctx: Context, parts: int, slim: bool
-) -> _Signed:
+def _sign_all(spark: Any, read: Any, failures: list[tuple[int, Failure]], ctx: Context, slim: bool) -> _Signed:
     """Ids checked, pass 1 (corpus statistics), pass 2 (clean and sign), as ``collect``
     does; ``read`` holds ``(order, document or error)``."""
     sc = spark.sparkContext
@@ -279,8 +290,7 @@ def _sign_all(
         )
         good = prepared.filter(lambda p: not isinstance(p[1], InputError))
         if good.count() > 1:
-            by_key = good.map(lambda p: (p[1][2], (p[1][1], p[1][0].doc.group))).partitionBy(parts, _key_partition)
-            stats = by_key.mapPartitions(lambda part: _count(part, ctx)).reduce(_merge).build()
+            stats = good.mapPartitions(lambda part: _count(part, ctx)).reduce(_merge).build()
         items = good.map(lambda p: (p[0], p[1][0]))
     ctx = replace(ctx, stats=stats)
     signed = items.mapPartitions(lambda part: _sign(part, ctx)).persist(_SPILL)
@@ -347,9 +357,9 @@ def _context(options: ScanOptions, keep_text: bool) -> Context:
     )  # fmt: skip
 
 
-def _scan(spark: Any, read: Any, failures: list[tuple[int, Failure]], options: ScanOptions, parts: int) -> ScanResult:
+def _scan(spark: Any, read: Any, failures: list[tuple[int, Failure]], options: ScanOptions) -> ScanResult:
     """The stages after reading: ``read`` holds ``(order, document or error)``."""
-    signed = _sign_all(spark, read, failures, _context(options, False), parts, slim=True)
+    signed = _sign_all(spark, read, failures, _context(options, False), slim=True)
     try:
         decided = _decide_all(spark, signed, options)
         return assemble(signed.light, decided, signed.failures, signed.totals, signed.stats, options)
@@ -360,9 +370,7 @@ def _scan(spark: Any, read: Any, failures: list[tuple[int, Failure]], options: S
 
 def _slim(item: Document | InputError, keep: str | None) -> Document | InputError:
     """A scan needs no record field but the one it keeps by (as the local engine)."""
-    if isinstance(item, Document) and item.fields:
-        return replace(item, fields={keep: item.fields[keep]} if keep in item.fields else {})
-    return item
+    return without_fields(item, keep) if isinstance(item, Document) else item
 
 
 def _repeats(kv: tuple[str, Iterable[tuple[int, str, int | None]]]) -> Iterator[tuple[int, Failure]]:
@@ -371,11 +379,6 @@ def _repeats(kv: tuple[str, Iterable[tuple[int, str, int | None]]]) -> Iterator[
     for order, source, line in later:
         reason = f"duplicate document id {doc_id!r} (first from {first[1]}); skipped"
         yield order, Failure(source, reason, line, doc_id)
-
-
-def _key_partition(key: bytes) -> int:
-    """A text key's partition, the same in every process (copies meet in one part)."""
-    return int.from_bytes(key[:8], "little") & 0x7FFFFFFF
 
 
 def _merge(a: cleaner.CorpusStatsBuilder, b: cleaner.CorpusStatsBuilder) -> cleaner.CorpusStatsBuilder:
