@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from .errors import CleanOptionsError
@@ -16,9 +17,10 @@ class CleanOptions:
 
     ``rules``
         the rules in force (``load_rules`` reads user additions and disabled ids).
-    ``english``
-        ``None`` detects per document whether English-word rules may fire; ``True`` or
-        ``False`` forces it.
+    ``language``
+        ``None`` identifies each document's language (which phrase rules fire, which stop
+        words count); an ISO 639-1 code such as ``"de"`` forces it; ``""`` means none
+        (only the language-free structure rules fire).
     ``keep_headline``
         keep the headline line just above the article body (benchmarks that score only
         the body turn it off).
@@ -34,7 +36,7 @@ class CleanOptions:
     """
 
     rules: RuleSet = field(default_factory=RuleSet)
-    english: bool | None = None
+    language: str | None = None
     keep_headline: bool = True
     segment: bool = True
     corpus_min_docs: int = 3
@@ -45,8 +47,13 @@ class CleanOptions:
             raise CleanOptionsError(
                 f"rules must be a RuleSet (from load_rules() or RuleSet()), got {type(self.rules).__name__}"
             )
-        if self.english not in (None, True, False):
-            raise CleanOptionsError(f"english must be None (detect), True or False, got {self.english!r}")
+        if self.language is not None and not (
+            isinstance(self.language, str) and re.fullmatch(r"(?:[a-z]{2,3})?", self.language)
+        ):
+            raise CleanOptionsError(
+                f"language must be None (identify each document), an ISO 639-1 code like 'de',"
+                f" or '' (none), got {self.language!r}"
+            )
         if not isinstance(self.corpus_min_docs, int) or not 2 <= self.corpus_min_docs <= 1_000_000:
             raise CleanOptionsError(
                 f"corpus_min_docs must be an integer from 2 to 1000000, got {self.corpus_min_docs!r}"

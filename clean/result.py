@@ -28,7 +28,8 @@ class CleanResult:
     """The cleaned text of one document and the account of what was removed.
 
     ``line_map[i]`` is the 1-based input line that line ``i`` of ``text.split("\\n")`` came
-    from (0 where it cannot be located, which only happens for HTML input).
+    from (0 where it cannot be located, which only happens for HTML input). ``language``
+    is the ISO 639-1 code the document was cleaned as (``""``: too little text to tell).
     """
 
     text: str
@@ -36,6 +37,7 @@ class CleanResult:
     removed: tuple[Removal, ...]
     flags: tuple[str, ...] = ()
     metadata: Mapping[str, str] = field(default_factory=dict)
+    language: str = ""
 
     def removed_by_rule(self) -> dict[str, int]:
         """Count of removed non-blank lines per rule id (trims count once each)."""

@@ -17,7 +17,11 @@ A rule has a stable id (shown in ``--explain``), a regular expression and a ``ma
 Every kind applies only to lines of at most ``max_words`` words. A rule with ``keywords``
 is only tried on lines that contain one of them (whole normalised words; digits and
 punctuation as characters): a condition of the rule, and what keeps a large rule set fast.
-Rules that depend on English words carry ``english=True`` and only fire on English text.
+A rule with a ``language`` fires only on text in that language (an ISO 639-1 code, as
+:func:`clean.language.detect` gives it). The built-in rules here are the structure of page
+chrome in any language (dates, counters, symbols, breadcrumbs, brand names); the phrases
+that only words can tell ("Share this", "Teilen", "Lire aussi") are data, one TOML file per
+language in ``clean/phrases/`` (see :func:`phrase_rules`), in the format of a rules file.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 try:
@@ -34,10 +39,15 @@ except ImportError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
 from .errors import RulesError
+from .tokens import tokenize
 
-__all__ = ["MATCH_KINDS", "Rule", "RuleSet", "builtin_rules", "load_rules"]
+__all__ = ["MATCH_KINDS", "Rule", "RuleSet", "builtin_rules", "load_rules", "phrase_languages", "phrase_rules"]
 
 MATCH_KINDS = ("line", "contains", "section", "trim-start", "trim-end")
+_LANGUAGE = re.compile(r"(?:[a-z]{2,3})?")
+ENGLISH = "en"
+# Match kinds whose pattern must cover the whole line.
+_WHOLE_LINE = frozenset({"line", "section"})
 
 
 @dataclass(frozen=True)
@@ -47,7 +57,7 @@ class Rule:
     id: str
     pattern: str
     match: str = "line"
-    english: bool = False
+    language: str = ""
     max_words: int = 40
     keywords: tuple[str, ...] = ()
 
@@ -56,6 +66,11 @@ class Rule:
             raise RulesError(f"rule id {self.id!r}: expected lower-case letters, digits and '-', like 'my-footer'")
         if self.match not in MATCH_KINDS:
             raise RulesError(f"rule {self.id!r}: match must be one of {', '.join(MATCH_KINDS)}, got {self.match!r}")
+        if not isinstance(self.language, str) or not _LANGUAGE.fullmatch(self.language):
+            raise RulesError(
+                f"rule {self.id!r}: language must be an ISO 639-1 code like 'de'"
+                f" (or empty for any), got {self.language!r}"
+            )
         if self.max_words < 1:
             raise RulesError(f"rule {self.id!r}: max_words must be >= 1, got {self.max_words}")
         if isinstance(self.keywords, list):
@@ -79,24 +94,80 @@ class RuleSet:
     extra: tuple[Rule, ...] = ()
     disabled: frozenset[str] = field(default_factory=frozenset)
 
-    def rules(self) -> tuple[Rule, ...]:
-        """The rules in force, user rules first (a line matched by several rules is
-        reported under the first)."""
-        return tuple(r for r in (*self.extra, *_BUILTIN) if r.id not in self.disabled)
+    def rules(self, language: str = "") -> tuple[Rule, ...]:
+        """The rules in force on text in ``language``: user rules first, then the
+        language's phrases, then the built-in structure rules (a line matched by several
+        rules is reported under the first). On text in another language, the English
+        phrases that match a whole line apply too: untranslated widgets ("Share this:",
+        "Reply") are chrome on pages in every language."""
+
+        def applies(rule: Rule) -> bool:
+            return rule.id not in self.disabled and (
+                not rule.language
+                or rule.language == language
+                or (rule.language == ENGLISH and rule.match in _WHOLE_LINE)
+            )
+
+        english = phrase_rules(ENGLISH) if language != ENGLISH else ()
+        return tuple(filter(applies, (*self.extra, *phrase_rules(language), *english, *_BUILTIN)))
 
 
 def builtin_rules() -> tuple[Rule, ...]:
-    """The built-in rules (their ids are what ``disable`` in a rules file refers to)."""
-    return _BUILTIN
+    """The built-in rules, the phrases of every language included (their ids are what
+    ``disable`` in a rules file refers to)."""
+    return tuple(r for code in phrase_languages() for r in phrase_rules(code)) + _BUILTIN
+
+
+_RULE_KEYS = ("id", "pattern", "match", "language", "max_words", "keywords")
+
+
+def _read_toml(path: Path | str, data: str | None = None) -> dict:
+    try:
+        text = data if data is not None else Path(path).read_text(encoding="utf-8")
+        return tomllib.loads(text)
+    except OSError as exc:
+        raise RulesError(f"{path}: cannot read rules file: {exc.strerror or exc}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise RulesError(f"{path}: not a valid TOML file: {exc}") from exc
+
+
+def _parse_rules(path: Path | str, tables: object, language: str = "") -> list[Rule]:
+    """The ``[[rule]]`` tables of a rules or phrase file, validated (``language`` is the
+    phrase file's, given to every rule)."""
+    if not isinstance(tables, list):
+        raise RulesError(f"{path}: 'rule' must be [[rule]] tables, got {tables!r}")
+    rules: list[Rule] = []
+    for i, table in enumerate(tables, 1):
+        if not isinstance(table, dict):
+            raise RulesError(f"{path}: rule #{i} must be a table ([[rule]]), got {table!r}")
+        table = dict(table)
+        if table.pop("english", False) is True:  # files written before languages: English
+            table.setdefault("language", "en")
+        if language:
+            table["language"] = language
+        bad = set(table) - set(_RULE_KEYS)
+        if bad or "id" not in table or "pattern" not in table:
+            raise RulesError(
+                f"{path}: rule #{i}: expected keys id, pattern and optionally match, language,"
+                f" max_words, keywords; got {', '.join(sorted(table))}"
+            )
+        try:
+            rules.append(Rule(**table))
+        except RulesError as exc:
+            raise RulesError(f"{path}: rule #{i}: {exc}") from exc
+        except TypeError as exc:
+            raise RulesError(f"{path}: rule #{i}: {exc}") from exc
+    return rules
 
 
 def load_rules(path: str | Path, base: RuleSet | None = None) -> RuleSet:
     """Read a TOML rules file: ``disable = ["id", ...]`` and ``[[rule]]`` tables.
 
     Each ``[[rule]]`` has ``id`` and ``pattern`` (a Python regular expression, matched
-    case-insensitively) and optionally ``match`` (default ``"line"``), ``english``
-    (default false), ``max_words`` (default 40) and ``keywords`` (words one of which the
-    line must also contain, e.g. ``["reproduction", "copying"]``; see the module docstring).
+    case-insensitively) and optionally ``match`` (default ``"line"``), ``language`` (an
+    ISO 639-1 code: the rule fires only on text in that language; default any),
+    ``max_words`` (default 40) and ``keywords`` (words one of which the line must also
+    contain, e.g. ``["reproduction", "copying"]``; see the module docstring).
 
     >>> import tempfile, os
     >>> with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as f:
@@ -106,46 +177,61 @@ def load_rules(path: str | Path, base: RuleSet | None = None) -> RuleSet:
     (['promo'], True)
     """
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise RulesError(f"{path}: cannot read rules file: {exc.strerror or exc}") from exc
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise RulesError(f"{path}: not a valid TOML file: {exc}") from exc
+    data = _read_toml(path)
     unknown = set(data) - {"disable", "rule"}
     if unknown:
-        raise RulesError(
-            f"{path}: unknown key(s) {', '.join(sorted(unknown))}; expected 'disable' and [[rule]] tables"
-        )
+        raise RulesError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; expected 'disable' and [[rule]] tables")
     disable = data.get("disable", [])
     if not isinstance(disable, list) or not all(isinstance(x, str) for x in disable):
         raise RulesError(f"{path}: 'disable' must be a list of rule ids, got {disable!r}")
-    known = {r.id for r in _BUILTIN} | {r.id for r in (base.extra if base else ())}
-    rules: list[Rule] = []
-    for i, table in enumerate(data.get("rule", []), 1):
-        if not isinstance(table, dict):
-            raise RulesError(f"{path}: rule #{i} must be a table ([[rule]]), got {table!r}")
-        bad = set(table) - {"id", "pattern", "match", "english", "max_words", "keywords"}
-        if bad or "id" not in table or "pattern" not in table:
-            raise RulesError(
-                f"{path}: rule #{i}: expected keys id, pattern and optionally match, english,"
-                f" max_words, keywords; got {', '.join(sorted(table))}"
-            )
-        try:
-            rules.append(Rule(**table))
-        except RulesError as exc:
-            raise RulesError(f"{path}: rule #{i}: {exc}") from exc
-        except TypeError as exc:
-            raise RulesError(f"{path}: rule #{i}: {exc}") from exc
-        known.add(table["id"])
+    rules = _parse_rules(path, data.get("rule", []))
+    known = {r.id for r in builtin_rules()} | {r.id for r in (base.extra if base else ())} | {r.id for r in rules}
     missing = [x for x in disable if x not in known]
     if missing:
         raise RulesError(
             f"{path}: cannot disable unknown rule id(s) {', '.join(missing)};"
-            f" built-in ids are {', '.join(sorted({r.id for r in _BUILTIN}))}"
+            f" built-in ids are {', '.join(sorted({r.id for r in builtin_rules()}))}"
         )
     base = base or RuleSet()
     return RuleSet(extra=base.extra + tuple(rules), disabled=base.disabled | frozenset(disable))
+
+
+# -- phrases: one data file per language --------------------------------------------------------
+
+_PHRASE_KEYS = {"language", "rule", "examples"}
+
+
+@functools.lru_cache(maxsize=1)
+def phrase_languages() -> tuple[str, ...]:
+    """The languages that have a phrase file in ``clean/phrases/`` (ISO 639-1 codes)."""
+    files = resources.files(__package__).joinpath("phrases").iterdir()
+    return tuple(sorted(f.name[: -len(".toml")] for f in files if f.name.endswith(".toml")))
+
+
+@functools.cache
+def phrase_file(language: str) -> dict:
+    """The parsed phrase file of a language (``{}`` when it has none): ``language``, the
+    ``[[rule]]`` tables, and ``examples`` (lines the tests check are removed or kept)."""
+    if language not in phrase_languages():
+        return {}
+    where = f"clean/phrases/{language}.toml"
+    data = _read_toml(where, resources.files(__package__).joinpath("phrases", f"{language}.toml").read_text("utf-8"))
+    unknown = set(data) - _PHRASE_KEYS
+    if unknown or data.get("language") != language:
+        raise RulesError(
+            f"{where}: expected language = {language!r}, [[rule]] tables and [examples];"
+            f" got language = {data.get('language')!r}, keys {', '.join(sorted(data))}"
+        )
+    return data
+
+
+@functools.cache
+def phrase_rules(language: str) -> tuple[Rule, ...]:
+    """The phrase rules of a language (none for a language without a phrase file)."""
+    data = phrase_file(language)
+    if not data:
+        return ()
+    return tuple(_parse_rules(f"clean/phrases/{language}.toml", data.get("rule", []), language))
 
 
 # The match kinds in the order the cleaner applies them; ``Compiled.kind`` is an index here.
@@ -269,19 +355,29 @@ _KEYWORD_WORD = re.compile(r"[^\W_]+")
 
 
 def _is_word(keyword: str) -> bool:
-    """Keywords that are words match whole normalised words; digits and punctuation are
-    looked for as characters in the lower-cased line."""
-    return bool(_KEYWORD_WORD.fullmatch(keyword)) and not keyword.isdigit()
+    """Keywords that are one word (as :func:`clean.tokens.tokenize` gives words) match
+    whole words of the line; others (digits, punctuation, a run of Chinese characters,
+    which are a word each) are looked for as characters in the lower-cased line."""
+    return bool(_KEYWORD_WORD.fullmatch(keyword)) and not keyword.isdigit() and tokenize(keyword) == [keyword]
 
 
-@functools.lru_cache(maxsize=32)
-def compile_rules(ruleset: RuleSet, english: bool) -> CompiledRules:
-    """Compile the rules in force for English or other text (on first use: importing the
-    package compiles nothing)."""
+def _keyword(keyword: str) -> str:
+    """A keyword in the form it is matched in: a word normalised as the line's words are
+    ("Schließen" -> "schliessen"), anything else lower-cased.
+
+    >>> _keyword("Schließen"), _keyword("版权所有"), _keyword("&lt;")
+    ('schliessen', '版权所有', '&lt;')
+    """
+    words = tokenize(keyword) if _KEYWORD_WORD.fullmatch(keyword) else []
+    return words[0] if len(words) == 1 and _is_word(words[0]) else keyword.lower()
+
+
+@functools.lru_cache(maxsize=64)
+def compile_rules(ruleset: RuleSet, language: str) -> CompiledRules:
+    """Compile the rules in force on text in ``language`` (``""``: none known), on first
+    use: importing the package compiles nothing."""
     by_kind: dict[str, list[Rule]] = {kind: [] for kind in KIND_ORDER}
-    for rule in ruleset.rules():
-        if rule.english and not english:
-            continue
+    for rule in ruleset.rules(language):
         by_kind["line" if rule.match == "section" else rule.match].append(rule)
     rules = [(k, r) for k, kind in enumerate(KIND_ORDER) for r in by_kind[kind]]
     caseless = [r.pattern == r.pattern.lower() for _, r in rules]
@@ -305,7 +401,7 @@ def compile_rules(ruleset: RuleSet, english: bool) -> CompiledRules:
         allowed = [n for n, (_, r) in enumerate(rules) if r.max_words >= v]
         table: dict[str, set[int]] = {}
         for n in allowed:
-            for key in rules[n][1].keywords:
+            for key in map(_keyword, rules[n][1].keywords):
                 table.setdefault(key, set()).add(n)
         chars = sorted(key for key in table if not _is_word(key) and len(key) == 1)
         strings = sorted((key for key in table if not _is_word(key) and len(key) > 1), key=len, reverse=True)
@@ -333,7 +429,7 @@ def compile_rules(ruleset: RuleSet, english: bool) -> CompiledRules:
                 tuple(detectors),
             )
         )
-    strings = sorted({key for _, r in rules for key in r.keywords if not _is_word(key) and len(key) > 1})
+    strings = sorted({key for _, r in rules for key in map(_keyword, r.keywords) if not _is_word(key) and len(key) > 1})
     return CompiledRules(
         compiled,
         band,
@@ -351,9 +447,7 @@ def _compile(rule_id: str, pattern: str, flags: int) -> re.Pattern[str]:
         raise RulesError(f"rule {rule_id!r}: bad regular expression {pattern!r}: {exc}") from exc
 
 
-def _r(
-    id: str, pattern: str, match: str = "line", english: bool = False, max_words: int = 40, keywords: str = ""
-) -> Rule:
+def _r(id: str, pattern: str, match: str = "line", max_words: int = 40, keywords: str = "") -> Rule:
     """A built-in rule. Its pattern is not compiled here: ``Rule`` validation would compile
     every built-in pattern at import (about 70 ms), and ``compile_rules`` compiles them on
     first use anyway. The tests check that every built-in passes ``Rule`` validation."""
@@ -362,7 +456,7 @@ def _r(
         "id": id,
         "pattern": pattern,
         "match": match,
-        "english": english,
+        "language": "",
         "max_words": max_words,
         "keywords": tuple(k.lower() for k in keywords.split()),
     }
@@ -393,46 +487,7 @@ _TIME = r"\d{1,2}[:.]\d{2}(?::\d{2})?\s*(?:[ap]\.?m\.?)?(?:\s*(?:[A-Z]{2,4}|GMT[
 # of any evaluation page; structure (dates, counters, symbols, brand names) is language-free.
 _BUILTIN: tuple[Rule, ...] = (
     # comment widgets, reply forms, captcha
-    _r(
-        "comment-form",
-        r"leave an? (?:reply|comment|response)|post an? comment|add an? comment|write an? comment"
-        r"|comments?(?: \(\d+\))?|\d+ (?:comments?|replies|responses)|(?:show|view|load|see|read)"
-        r"(?: all| more)? comments?(?: \(\d+\))?|be the first to comment|cancel reply|reply"
-        r"|post comment|submit comment|join the (?:conversation|discussion)|log ?in to (?:reply|comment)"
-        r"|comments are closed|discussion|conversation",
-        english=True,
-        max_words=8,
-    ),
-    _r(
-        "comment-form",
-        r"please enter your (?:comment|name|e-?mail)|your e-?mail address will not be published"
-        r"|required fields are marked|save my name,? e-?mail|recaptcha|captcha|reload the page"
-        r"|notify me of (?:new|follow-up)|akismet|you must be logged in to post|comment policy|as you comment\b"
-        r"|(?:be respectful|civil(?:ity)?|on-topic)\b.{0,80}\bcomments?\b|\bcomments?\b.{0,80}\b(?:moderat\w+|civil|respectful)"
-        r"|commenting (?:is|has been) (?:closed|disabled)|to comment,? (?:please )?(?:log|sign) ?in",
-        "contains",
-        english=True,
-        max_words=40,
-        keywords="please email mail required recaptcha captcha reload notify akismet logged comment commenting",
-    ),
     # navigation and page furniture
-    _r(
-        "nav",
-        r"skip to (?:main )?(?:content|navigation|menu|footer)|edit (?:post|this (?:post|page|article))"
-        r"|(?:main |mobile )?menu|close(?: menu)?|search(?: for)?|open search|toggle navigation"
-        r"|back to (?:top|home)|(?:go|scroll|jump) to (?:top|content)|home(?:page)?|log ?in|log ?out|sign ?in"
-        r"|sign ?up|sign ?out|register|my account|account|previous(?: (?:post|article|story|page))?"
-        r"|next(?: (?:post|article|story|page))?|[«<‹]+ ?previous|next ?[»>›]+|print|e-?mail|more|less"
-        r"|view (?:all|more)|see (?:all|more)|show (?:all|more)|load more|read more|continue reading"
-        r"|click here|learn more|find out more|open|expand|collapse|navigation|sitemap|site map|go|submit"
-        r"|contact(?: us)?|about(?: us)?|privacy|terms|faq|help|careers|jobs|advertise(?: with us)?"
-        r"|(?:privacy|cookie|copyright) (?:policy|notice|settings)|terms (?:of|and) (?:use|service|conditions)"
-        r"|terms & conditions|accessibility(?: statement)?|site index|all (?:topics|sections)|sections|topics"
-        r"|categories|archives?|tags?|filed under|posted in|(?:this|the) (?:post|article) (?:was|is) filed under.*",
-        english=True,
-        max_words=10,
-        keywords="skip edit main mobile menu close search open toggle back go scroll jump home homepage log login logout sign signin signup signout register my account previous next print email mail more less view see show load read continue click learn find expand collapse navigation sitemap site map submit contact about privacy terms faq help careers jobs advertise cookie copyright accessibility index all sections topics categories archives archive tags tag filed posted « ‹",
-    ),
     # breadcrumb: short items joined by > › » | •
     _r(
         "nav",
@@ -449,138 +504,9 @@ _BUILTIN: tuple[Rule, ...] = (
         max_words=16,
         keywords="share tweet pin copy copied link facebook twitter x linkedin whatsapp reddit pinterest instagram youtube tiktok telegram flipboard messenger threads bluesky mastodon tumblr vk weibo wechat line xing pocket rss email e mail print save",
     ),
-    _r(
-        "share-prompt",
-        r"share (?:this|on|via|the|article|story|post|page)\b.*|share(?:s)? this .*|(?:follow|like) us\b.*"
-        r"|subscribe\b.*|sign up\b.*|newsletters?\b.*|get (?:the|our) .{0,40}newsletter.*"
-        r"|become an? (?:member|subscriber|supporter|patron)\b.*|support (?:us|our (?:work|journalism)).*"
-        r"|already an? (?:subscriber|member)\??.*|gift (?:this )?article|save (?:this )?(?:article|story)",
-        english=True,
-        max_words=25,
-        keywords="share shares follow like subscribe sign newsletter newsletters get become support already gift save",
-    ),
-    _r(
-        "share-prompt",
-        r"follow us (?:on|at)|follow (?:him|her|them|me) on|like us on|find us on|join us on"
-        r"|subscribe (?:now|today|here)\b|subscribe (?:to|for) (?:our|my|this|the) (?:\w+ )?(?:newsletter|channel|podcast|feed|updates|list|mailing|alerts)"
-        r"|subscribe for (?:free|just|only|less|[$£€\d])|sign up (?:for|to) (?:our|the|my)"
-        r"|(?:get|join|receive) (?:our|the) (?:\w+ )?newsletter|newsletter (?:sign[- ]?up|signup)"
-        r"|in your inbox|to your inbox|delivered (?:straight )?to your|support (?:independent|quality|our) journalism"
-        r"|become an? (?:member|subscriber|patron|supporter)|unlock (?:this|unlimited|full|all)"
-        r"|subscribers? only|for subscribers|(?:start|begin|claim) your free trial|download (?:the|our) app|get the app",
-        "contains",
-        english=True,
-        max_words=30,
-        keywords="follow us subscribe subscribers subscriber sign newsletter inbox delivered journalism member patron supporter unlock trial app",
-    ),
-    _r(
-        "share-prompt",
-        r"click to (?:share|email|print|tweet|pin)\b.*|.{0,40}\(opens in (?:a )?new window\)|share your thoughts\b.*"
-        r"|no spam\b.*|.*\bunsubscribe at any time\b.*|.*\bactivat(?:e|ion) (?:your )?(?:subscription|account|link)\b.*",
-        english=True,
-        max_words=40,
-        keywords="click opens share no unsubscribe activate activation",
-    ),
-    _r(
-        "share-prompt",
-        r"unsubscribe|activation link|activate your (?:subscription|account)|thanks? for (?:signing up|subscribing)",
-        "contains",
-        english=True,
-        max_words=60,
-        keywords="unsubscribe activation activate signing subscribing",
-    ),
-    _r(
-        "share-prompt",
-        r"click here to (?:get|download|subscribe|sign up|follow|join|read|see|watch)\b.*|get the (?:quiz|app|newsletter|book)\b.*"
-        r"|download (?:the|our) (?:free )?(?:app|guide|ebook|e-book|pdf)\b.*|(?:did you )?(?:like|enjoy) this (?:article|story|post)\??"
-        r"|join our .{0,40}\b(?:forums?|community|newsletter|mailing list|discord|slack|group)\b.*"
-        r"|if you (?:enjoyed|liked|like|value|appreciate) (?:this|our|reading) .{0,30}\b(?:article|story|post|content|journalism|work)\b.*"
-        r"|.{0,40}\b(?:requires|enable|needs) javascript\b.*|javascript is (?:disabled|required)\b.*",
-        english=True,
-        max_words=20,
-        keywords="click get download did like enjoy join javascript requires enable needs if",
-    ),
-    _r(
-        "share-prompt",
-        r"\bfollow\b.{0,60}\bon (?:facebook|twitter|instagram|youtube|tiktok|linkedin|x|threads|bluesky|mastodon|pinterest)\b"
-        r"|\bfollow @\w+",
-        "contains",
-        english=True,
-        max_words=30,
-        keywords="follow",
-    ),
-    _r(
-        "share-prompt",
-        r".{0,40}\bnewsletters?|(?:did you )?(?:like|enjoy(?:ed)?) this (?:story|article|post)\??.{0,80}"
-        r"|(?:https?://)?(?:www\.)?(?:twitter|x|facebook|instagram|linkedin|tiktok|youtube|threads)\.(?:com|net)/\S*",
-        english=True,
-        max_words=20,
-        keywords="newsletter newsletters like enjoy enjoyed twitter x facebook instagram linkedin tiktok youtube threads",
-    ),
-    _r(
-        "share-prompt",
-        r"\byour inbox\b|\bfollow (?:\S+ ){0,3}(?:full |complete |live |latest )?coverage\b",
-        "contains",
-        english=True,
-        max_words=40,
-        keywords="inbox coverage",
-    ),
     _r("share-prompt", r"(?:›|»|>)\s*\w+(?: \w+)?", max_words=3, keywords="> › »"),
-    # reading time, audio and AI notices, counters
-    _r(
-        "read-time",
-        r"(?:\d+|one|two|three|four|five)[\s-]*(?:min(?:ute)?s?\.?)[\s-]*(?:read|reading|listen)(?:ing)?"
-        r"(?: time)?|(?:estimated )?read(?:ing)? time:?\s*\d+.{0,12}|listen(?: to (?:this|the) (?:article|story))?"
-        r"(?:\s*[\d:]+.*)?",
-        english=True,
-        max_words=8,
-    ),
-    _r(
-        "read-time",
-        r"(?:tempo de leitura|tiempo de lectura|temps de lecture|lesezeit|czas czytania|tempo di lettura|leestijd)\s*:?\s*\d+\s*\w*\.?",
-        max_words=6,
-        keywords="leitura lectura lecture lesezeit czytania lettura leestijd",
-    ),
-    _r(
-        "audio-notice",
-        r"(?:audio|article|voice|summary) (?:is|was) (?:created|generated|produced|read|written)"
-        r" (?:with|by|using) (?:ai|artificial intelligence|an? ai)|ai[- ](?:generated|assisted) (?:audio|voice|summary)"
-        r"|(?:with|using) ai assistance|listen to (?:this|the) (?:article|story)"
-        r"|audio (?:version|player)|your browser does not support the audio",
-        "contains",
-        english=True,
-        max_words=25,
-        keywords="audio voice ai assistance speech listen",
-    ),
-    _r(
-        "counter",
-        r"[\d.,]+\s*[km]?\+?\s*(?:comments?|shares?|likes?|views?|reads?|replies|reactions?|followers?"
-        r"|retweets?|claps?|votes?|points?|upvotes?)",
-        english=True,
-        max_words=6,
-    ),
+    # counters
     _r("counter", r"[\d.,]+\s*[kKmM]?", max_words=3),
-    # cookie and consent banners
-    _r(
-        "cookie-banner",
-        r"we use cookies\b|(?:this|our) (?:web)?site uses cookies\b|use of cookies\b"
-        r"|cookies? (?:policy|settings|preferences|notice|consent|banner)\b|accept (?:all )?cookies\b"
-        r"|(?:by|if you) continu(?:e|ing) (?:to (?:use|browse) )?(?:this|our) (?:site|website)\b"
-        r"|manage (?:your )?(?:consent|cookie|privacy) (?:preferences|settings|choices)\b"
-        r"|do not sell (?:or share )?my personal information\b|consent preferences\b"
-        r"|(?:store|access) information on a device\b|personali[sz]ed ads? and content\b",
-        "contains",
-        english=True,
-        max_words=120,
-        keywords="cookie cookies continuing privacy sell consent device personalised personalized",
-    ),
-    _r(
-        "cookie-banner",
-        r"(?:accept|reject|decline|allow|deny)(?: all)?(?: cookies)?|(?:i )?agree|ok(?:ay)?,? (?:got it|i agree)|got it"
-        r"|manage (?:preferences|settings|options|cookies)|cookie settings|customi[sz]e(?: settings)?",
-        english=True,
-        max_words=6,
-    ),
     # image credits and captions
     _r(
         "image-credit",
@@ -612,10 +538,10 @@ _BUILTIN: tuple[Rule, ...] = (
     _r(
         "image-credit",
         r"(?:images?|photos?|pictures?|photographs?|illustrations?|graphics?|videos?|(?:image|photo) credits?"
-        r"|credits?|images? sources?|source|foto(?:s|grafia)?|bild|zdjęcie|źródło|fuente|quelle)"
+        r"|credits?|images? sources?|source)"
         r"\s*(?:[:|]|\.{3}|…)\s*.{1,120}",
         max_words=20,
-        keywords="image images photo photos picture pictures photograph photographs illustration illustrations graphic graphics video videos credit credits source sources foto fotos fotografia bild zdjęcie źródło fuente quelle",
+        keywords="image images photo photos picture pictures photograph photographs illustration illustrations graphic graphics video videos credit credits source sources",
     ),
     _r(
         "image-credit",
@@ -642,36 +568,10 @@ _BUILTIN: tuple[Rule, ...] = (
     ),
     _r(
         "copyright",
-        r"all rights reserved|alle rechte vorbehalten|tous droits réservés|todos los derechos reservados"
-        r"|wszelkie prawa zastrzeżone|tutti i diritti riservati|todos os direitos reservados"
-        r"|alle rettigheter reservert|все права защищены|版权所有|著作権",
+        r"all rights reserved",
         "contains",
         max_words=60,
-        keywords="reserved vorbehalten réservés reservados zastrzeżone riservati reservert защищены 版权所有 著作権",
-    ),
-    _r(
-        "legal",
-        r"\b(?:without|requires?|prior|express|explicit|written)\b(?: (?:the|prior|and|explicit|express|written|our|its))*"
-        r" (?:consent|permission|authori[sz]ation)|\b(?:strictly )?(?:prohibited|forbidden)\b"
-        r"|may not be (?:\w+ ){0,2}(?:reproduced|republished|redistributed|copied|published|rewritten)",
-        "contains",
-        english=True,
-        max_words=400,
-        keywords="reproduction reproduce reproduced redistribution redistribute redistributed republish"
-        " republished republication retransmission retransmitted copying",
-    ),
-    _r(
-        "legal",
-        r"(?:views|opinions) expressed (?:here|in this|by)|for informational purposes only"
-        r"|does not constitute (?:financial|legal|medical|investment) advice"
-        r"|(?:post|article|page|site|video) (?:may )?contains? affiliate links|(?:we|i) (?:use|may use) affiliate links"
-        r"|(?:may|might|will) (?:earn|receive|get|make) (?:a )?(?:small )?(?:commission|compensation|share of (?:the )?sales?)"
-        r"|\bif you (?:buy|purchase|click|shop)\b.{0,80}\b(?:commission|share of (?:the )?sales?|earn|compensat\w+)"
-        r"|personal,? non-?commercial use|for (?:your )?personal use only|prices? (?:are )?subject to change",
-        "contains",
-        english=True,
-        max_words=80,
-        keywords="expressed informational constitute affiliate commission compensation compensated commercial subject sale",
+        keywords="reserved",
     ),
     # markup that leaked into text (escaped tags, inline styles)
     _r("markup", r"&(?:amp;)*lt;/?[a-z]+[^&]{0,80}&(?:amp;)*gt;", "contains", max_words=400, keywords="&lt; &amp;lt;"),
@@ -680,121 +580,9 @@ _BUILTIN: tuple[Rule, ...] = (
         "advert",
         r"advertisements?|advertising|sponsored(?: content| by.{0,40})?|ads?|promoted|paid (?:content|post)"
         r"|(?:story|article) continues (?:below|after (?:this )?(?:ad|advertisement))|continue reading (?:below|the main story)"
-        r"|scroll (?:down )?to continue(?: with content)?|anzeige|publicidad|publicité|reklama|pubblicità|werbung|реклама",
+        r"|scroll (?:down )?to continue(?: with content)?",
         max_words=10,
-        keywords="advertisement advertisements advertising sponsored ads ad promoted paid story article continue scroll anzeige publicidad publicité reklama pubblicità werbung реклама",
-    ),
-    # headers of blocks of other stories, and of comments
-    _r(
-        "related-list",
-        r"(?:the )?most (?:popular|read|viewed|shared|commented|emailed|recent)(?: (?:stories|articles|posts|news|now|today|this week|in [\w ]{1,30}))?"
-        r"|related(?: (?:articles?|stories|posts?|content|news|coverage|reading|topics|links|videos?|items|searches))?"
-        r"|more (?:articles|stories|news|posts|videos|from .{1,40}|on (?:this|the) (?:story|topic)|in .{1,30}|to (?:read|explore)|like this|for you)"
-        r"|more(?: \S+){1,3} (?:stories|articles|news|posts|videos|reads|coverage)"
-        r"|related \w+(?: \w+)?:.{0,60}"
-        r"|read (?:more|next|also|this next|more about.{0,40})|you (?:may|might|will) (?:also )?(?:like|enjoy|be interested in)"
-        r"|recommended(?: (?:for you|stories|articles|reading|videos))?|editors?['’]? ?(?:picks?|choice)|trending(?: (?:now|stories|topics|news|articles))?"
-        r"|popular(?: (?:posts|stories|articles|now|today|this week|on .{1,30}))?|latest(?: (?:news|stories|articles|posts|headlines|videos))?"
-        r"|top (?:stories|news|articles|picks)|what to read next|further reading|see also|also read|don['’]?t miss(?: this)?"
-        r"|in case you missed it|around the web|from (?:our|the) (?:network|partners|web)|(?:sponsored|partner) (?:stories|content|links)"
-        r"|keep reading|up next|watch next|what['’]?s next|more like this|(?:recent|similar|featured|other) (?:posts|articles|stories|news)"
-        r"|you may have missed|we recommend|explore more|trending stories|recent comments|recent posts",
-        "section",
-        english=True,
-        max_words=12,
-        keywords="most popular related more read you recommended editor editors picks pick choice trending latest top what further see also don dont miss case around from sponsored partner keep up watch next whats like recent similar featured other missed recommend explore comments posts",
-    ),
-    _r(
-        "related-list",
-        r"(?:related|read more|read also|also read|see also|see more|more on this|more from [\w. ]{1,30}|also on [\w.]+|don['’]?t miss"
-        r"|recommended|watch|listen|read next|next up|previously|related coverage)\s*[:|»›>-]\s*.{3,200}"
-        r"|also on [\w-]+\.[a-z]{2,}\b.{3,200}",
-        english=True,
-        max_words=30,
-        keywords="related read also see more don dont recommended watch listen next up previously coverage",
-    ),
-    _r(
-        "related-list",
-        r"more (?-i:[A-Z])[\w.'’-]*(?: (?-i:[A-Z])[\w.'’-]*){0,3}",
-        "section",
-        english=True,
-        max_words=5,
-        keywords="more",
-    ),
-    _r(
-        "related-list",
-        r"\(?(?:on|at|from|via) [\w-]+(?:\.[\w-]+)+\s*:.{3,200}",
-        english=True,
-        max_words=30,
-        keywords=":",
-    ),
-    _r(
-        "related-list",
-        r"czytaj (?:także|też|również)|zobacz (?:także|też|również)|lesen sie auch|mehr zum thema|das könnte sie auch interessieren"
-        r"|à lire aussi|lire aussi|voir aussi|sur le même sujet|leggi anche|potrebbe interessarti|lee también|te puede interesar"
-        r"|leia também|veja também|читайте также|по теме|相关新闻|相关阅读|関連記事|관련 기사",
-        "section",
-        max_words=12,
-        keywords="czytaj zobacz lesen mehr das lire voir sur leggi potrebbe lee te leia veja читайте по 相关 関連 관련",
-    ),
-    _r(
-        "comment-form",
-        r"(?:\d+ )?comments?(?: \(\d+\))?|leave an? (?:reply|comment)|(?:join|start) the (?:conversation|discussion)"
-        r"|what do you think\??|tell us what you think.{0,20}|let us know (?:what you think|in the comments).{0,40}|reader comments|responses?(?: \(\d+\))?|\d+ thoughts? on .{1,200}|\d+ repl(?:y|ies) to .{1,200}",
-        "section",
-        english=True,
-        max_words=30,
-        keywords="comment comments leave join start what tell let reader responses response thoughts thought replies reply think know",
-    ),
-    _r(
-        "comment-form",
-        r".{1,80}\s(?:says|said|wrote|commented|replied)\s*:|reply(?: to .{1,60})?|(?:\d+ )?(?:likes?|upvotes?)"
-        r"|(?:report|flag)(?: (?:comment|abuse))?|permalink",
-        "section",
-        english=True,
-        max_words=16,
-        keywords="says said wrote commented replied reply likes like upvotes upvote report flag permalink",
-    ),
-    _r(
-        "comment-form",
-        r"[\[(]?\s*(?:\d+\s+)?(?:(?:top|most|best|newest|oldest|latest|all|reader|user|recent|rated|view|show|hide|load|see)\s+)*"
-        r"(?:rated\s+)?comments?\s*(?:\(\d+\)|\d+)?\s*[\])]?",
-        "section",
-        english=True,
-        max_words=6,
-    ),
-    _r(
-        "author-bio",
-        r"about (?:the )?(?:authors?|writers?|reporters?|contributors?|editors?)|(?:more )?about (?-i:[A-Z])[\w'’.-]+(?: (?-i:[A-Z])[\w'’.-]+){0,3}"
-        r"|about this (?:article|story|author)|(?:author|writer) (?:bio|profile|information)",
-        "section",
-        english=True,
-        max_words=6,
-        keywords="about author writer bio profile information",
-    ),
-    _r(
-        "author-bio",
-        r"über (?:den autor|die autorin|(?-i:[A-Z])[\w'’.-]+(?: (?-i:[A-Z])[\w'’.-]+){0,3})|à propos de l['’]auteur",
-        "section",
-        max_words=6,
-        keywords="über propos",
-    ),
-    _r(
-        "author-bio",
-        r"(?-i:[A-Z])[\w'’.-]+(?: (?-i:[A-Z])[\w'’.-]+){1,3},? (?:is|was|has been) (?:an?|the) (?:[\w-]+ ){0,5}"
-        r"(?:writer|reporter|editor|correspondent|contributor|journalist|columnist|author|producer|photographer|intern"
-        r"|blogger|critic|analyst|host|anchor)\b.*",
-        english=True,
-        max_words=90,
-        keywords="writer reporter editor correspondent contributor journalist columnist author producer photographer intern blogger critic analyst host anchor",
-    ),
-    # tags and topic labels
-    _r(
-        "nav",
-        r"(?:tags?|topics?|categories|category|filed under|posted in|labels?|keywords?)\s*:.{0,200}",
-        english=True,
-        max_words=30,
-        keywords="tag tags topic topics categories category filed posted label labels keyword keywords",
+        keywords="advertisement advertisements advertising sponsored ads ad promoted paid story article continue scroll",
     ),
     # scraper residue glued to the start of content
     _r(
@@ -804,16 +592,6 @@ _BUILTIN: tuple[Rule, ...] = (
         keywords="0 1 2 3 4 5 6 7 8 9",
     ),
     # a section label fused to a title ("NewsNorth Korean troops ..."): only before 3+ more words
-    _r(
-        "trim-residue",
-        r"(?-i:(?:News|World|Politics|Business|Sports?|Opinion|Tech|Technology|Science|Health|Culture"
-        r"|Entertainment|Lifestyle|Travel|Breaking|Exclusive|Live|Video|Analysis|Local|National"
-        r"|International|Economy|Markets|Finance|Europe|Asia|Africa|Americas|Features?|Update[ds]?)"
-        r"(?=[A-Z][a-z]+(?:\s+\S+){3}))",
-        "trim-start",
-        english=True,
-        max_words=20,
-    ),
     # a dateline or byline standing alone
     # (each dateline pattern starts with a look-ahead for how such a line can begin, which
     # fails at once on most lines, then one for a year, a time or "ago"; both only restate
@@ -839,43 +617,10 @@ _BUILTIN: tuple[Rule, ...] = (
     ),
     _r(
         "dateline",
-        rf"\b(?:updated|published|posted|last modified|modified)\s*:?\s*(?:on\s*)?(?:{_DATE}|{_TIME})",
-        "contains",
-        english=True,
-        max_words=20,
-        keywords="updated published posted modified",
-    ),
-    _r(
-        "dateline",
         rf"(?=\d|published|updated|posted|last)"
         rf"(?=.{{0,80}}?(?:\d{{4}}|\d[:.]\d\d|\bago\b))(?:(?:(?:published|updated|posted|last updated)(?: at| on)?\s*:?\s*)(?:{_TIME})(?:\s*,?\s*(?:{_DATE}))?"
         rf"|(?:{_TIME})\s*(?:{_DATE})(?:\s+by\s+.{{1,60}})?)",
         max_words=16,
         keywords="0 1 2 3 4 5 6 7 8 9",
-    ),
-    _r(
-        "byline",
-        r"(?:written|posted|published|reviewed|edited|fact[- ]checked|medically reviewed) by|view (?:author|profile)(?: page)?"
-        r"|(?:more )?(?:articles|posts|stories) by (?:this author|.{1,40})",
-        english=True,
-        max_words=8,
-        keywords="written posted published reviewed edited checked view articles posts stories",
-    ),
-    _r(
-        "byline",
-        r".{0,200}\bcontributed (?:to this (?:report|story|article)|reporting)\b.{0,100}|additional reporting by .{1,120}"
-        r"|\(?reporting by .{1,120}?(?:;\s*editing by .{1,80})?\)?|(?:edited|compiled) by .{1,80}",
-        english=True,
-        max_words=40,
-        keywords="contributed reporting edited compiled",
-    ),
-    _r(
-        "byline",
-        r"(?:by|written by|words by|author|posted by|reviewed by|(?:medically |fact[- ])?(?:reviewed|checked|edited) by|story by|reporting by)"
-        r"\s*:?\s*(?-i:[A-Z])[\w'’.-]*(?:\s+(?-i:[A-Z])[\w'’.-]*){0,4}(?:\s*(?:,|and|&|\|)\s*(?-i:[A-Z])[\w'’.-]*(?:\s+(?-i:[A-Z])[\w'’.-]*){0,4})*"
-        r"(?:\s*(?:,|\||-|–|·)\s*.{0,60})?",
-        english=True,
-        max_words=20,
-        keywords="by written words author posted reviewed checked edited story reporting",
     ),
 )

@@ -23,9 +23,10 @@ from typing import Any
 import numpy as np
 
 from .errors import CleanOptionsError
-from .lines import HUGE_LINE_CHARS, line_keys, segments
+from .lines import HUGE_LINE_CHARS, segments
 from .options import CleanOptions
 from .partitions import Partitions, common_texts
+from .tokens import line_keys
 
 __all__ = ["MIN_KEY_BYTES", "CorpusStats", "CorpusStatsBuilder", "Fingerprint", "fingerprint"]
 

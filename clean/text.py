@@ -1,6 +1,6 @@
 """The plain-text pass: classify lines, locate the article body, remove the rest with reasons.
 
-Steps, each a small function over a :class:`_Doc` (the lines and the verdict on each):
+Steps, each a small function over a :class:`Doc` (the lines and the verdict on each):
 
 1. trims: residue glued to a line (a leading ISO date, a section label fused to the
    title, a photo credit after a caption) is cut off, or makes the line a caption;
@@ -15,23 +15,22 @@ Steps, each a small function over a :class:`_Doc` (the lines and the verdict on 
 6. the headline just above the body is kept (bylines next to datelines go with the rules);
 7. if nearly nothing is left, the best block is kept and the result is flagged.
 
-The language decides whether English-word rules apply: it is judged on the document's
-longer lines, then checked against the text that was kept (see :func:`clean_text`).
+The language decides which phrase rules apply (see :mod:`clean.rules`): it is identified
+on the document's longer lines, then checked against the text that was kept (see
+:func:`clean_text`).
 """
 
 from __future__ import annotations
 
 import re
 
+from .body import find_wrapped, headline_like, mark_furniture, segment, sentence_like, sentences, text_like
+from .document import KEPT, Doc
+from .language import EN_SURE_SHARE, detect, english_share, stop_words
 from .lines import (
-    EN_MIN_SHARE,
     ends_sentence,
-    english_words,
     key,
     key_hash,
-    lower_and_normalise,
-    normalise_lines,
-    segments,
 )
 from .options import CleanOptions
 from .result import CleanResult, Removal
@@ -41,43 +40,8 @@ from .stats import GLOBAL_MAX_WORDS, MIN_KEY_BYTES, CorpusStats
 __all__ = ["clean_text"]
 
 _WORDS = re.compile(r"\w+")
-_NAME = re.compile(r"(?:[A-ZÀ-ÖØ-ÞŁŚŻŹĆŃ][\w'’.-]+)(?:\s+[A-ZÀ-ÖØ-ÞŁŚŻŹĆŃ][\w'’.-]*){1,3}")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+_NAME_PART = re.compile(r"[^\W\d_][\w'’.-]*")
 
-# Scores of the body search, in characters of text. A sentence-like line counts its length;
-# a short non-sentence (menu item, headline, label) costs _SHORT_COST; a line removed by a
-# rule costs _RULE_COST; a section header (related stories, comments) is a wall. Tuned on
-# aeb/ (plain-text path; grid 10-40 x 30-120, best 20 x 60 at F1 0.921), then kept for wcxb-dev.
-_SHORT_COST = 20.0
-_RULE_COST = 60.0
-_WALL = 1e7
-_SOFT_WALLS = frozenset({"author-bio"})
-# An "About <name>" header may also be a subheading: it costs this much instead of a wall.
-_SOFT_WALL = 1500.0
-# Residue that also sits inside articles (captions, credits, datelines, ad labels) costs
-# little, so that a caption between two paragraphs does not cut the article in two.
-_INLINE_COST = 5.0
-_INLINE = frozenset(
-    {
-        "image-credit",
-        "dateline",
-        "byline",
-        "advert",
-        "repeated-line",
-        "read-time",
-        "audio-notice",
-        "counter",
-        "separator",
-        "trim-residue",
-    }
-)
-# A line this long with no closing punctuation still counts (half its length) as text,
-# unless it ends mid-sentence in a lower-case word (a cut-off teaser).
-_LONG_CHARS = 150
-# Positive scores after a comments header are discounted: readers' comments are sentence
-# text but not the article.
-_COMMENT_DISCOUNT = 0.2
-_COMMENT_AFTER_CHARS = 400
 # Corpus-repeated sentences are content, not chrome, when they make up more than this share
 # of a document's sentence text (the document is a copy of another).
 _COPY_SHARE = 0.5
@@ -91,126 +55,18 @@ _HEADLINE_WINDOW = 8
 # Run of related headlines after a section header stops at a sentence of this many words.
 _SECTION_STOP_WORDS = 30
 
-# Language is judged on up to this many words of lines of at least _LANG_MIN_WORDS words.
-_LANG_SAMPLE_WORDS = 600
+# Language is judged on up to this many characters of lines of at least _LANG_MIN_WORDS
+# words (clean.language reads no more).
+_LANG_SAMPLE_CHARS = 800
 _LANG_MIN_WORDS = 5
-_LANG_MIN_SAMPLE = 12
+# English is recognised without the model on the words of this many sample lines.
+_LANG_FAST_LINES = 12
+# When there is too little text to tell the language, English phrases apply: the web's
+# chrome is most often English, and English phrases rarely match other languages' lines.
+_FALLBACK_LANGUAGE = "en"
 # A line repeated within this many non-blank lines is a caption or headline printed twice;
 # further apart, repeats are often structure (a menu plan, a chorus) and stay.
 _REPEAT_WINDOW = 2
-# A line this long that ends mid-sentence may continue on the next line (hard wrapping).
-_WRAP_MIN_CHARS = 30
-
-KEPT = ""
-
-
-class _Doc:
-    """Lines of one document and the verdict on each (rule id, or KEPT)."""
-
-    __slots__ = (
-        "raw",
-        "text",
-        "verdict",
-        "trims",
-        "words",
-        "nonblank",
-        "tokens",
-        "read_tokens",
-        "common",
-        "outside",
-        "known",
-        "wrapped",
-        "low",
-        "low_text",
-        "sentence",
-        "english",
-        "huge",
-    )
-
-    def __init__(
-        self, raw: list[str], text: list[str], low: list[str], tokens: list[list[str]], nonblank: list[int]
-    ) -> None:
-        self.raw = raw
-        self.text = text
-        self.low = low  # the lines lower-cased
-        self.low_text = ""  # the whole text lower-cased, when known
-        self.tokens = tokens  # matching form: lower-cased words, punctuation gone
-        self.words = [len(t) for t in tokens]
-        self.nonblank = nonblank
-        # corpus statistics know the line as it was, before any trim
-        self.read_tokens = list(tokens)
-        self.verdict: list[str | None] = [None] * len(raw)
-        self.trims: list[tuple[int, str, str]] = []
-        self.common: set[int] = set()
-        self.outside: set[int] = set()
-        self.known: set[int] = set()  # lines corpus statistics know (group or corpus-wide)
-        self.wrapped: dict[int, bool] = {}
-        self.sentence: list[bool] | None = None  # _sentence_like of every line, once final
-        self.english: dict[int, int] = {}  # English function words per line, once counted
-        self.huge: dict[int, int] = {}  # lines of more than HUGE_LINE_CHARS: content, never matched
-
-    @classmethod
-    def read(cls, text: str) -> _Doc:
-        parts = segments(text)
-        if len(parts) == 1 and not parts[0][3]:
-            raw = text.split("\n")
-            stripped = [r.strip() for r in raw]
-            lows, tokens = lower_and_normalise(text)
-            # lower-casing never adds or removes spaces: the stripped lines match
-            doc = cls(raw, stripped, [r.strip() for r in lows], tokens, [i for i, t in enumerate(stripped) if t])
-            doc.low_text = "\n".join(lows)
-            return doc
-        # Huge lines are taken as they are (one slice each, no lower-casing or matching).
-        raw, stripped, low_lines, tokens, lows = [], [], [], [], []
-        huge: dict[int, int] = {}
-        for first, start, end, is_huge in parts:
-            part = text[start:end]
-            if is_huge:
-                raw.append(part)
-                stripped.append(part.strip())
-                low_lines.append("")
-                tokens.append([])
-                huge[first] = text.count(" ", start, end) + 1  # about its words
-                continue
-            lines = part.split("\n")
-            part_lows, part_tokens = lower_and_normalise(part)
-            raw.extend(lines)
-            stripped.extend(r.strip() for r in lines)
-            low_lines.extend(r.strip() for r in part_lows)
-            tokens.extend(part_tokens)
-            lows.extend(part_lows)
-        doc = cls(raw, stripped, low_lines, tokens, [i for i, t in enumerate(stripped) if t])
-        doc.low_text = "\n".join(lows)
-        doc.huge = huge
-        for i, words in huge.items():
-            doc.words[i] = words
-            if stripped[i]:
-                doc.verdict[i] = KEPT
-        return doc
-
-    def fresh(self) -> _Doc:
-        """The document as read, with no verdicts and no trims (for a second pass)."""
-        text, low, tokens = list(self.text), list(self.low), list(self.tokens)
-        for i, _, _ in self.trims:
-            text[i] = self.raw[i].strip()
-            low[i] = text[i].lower()
-            tokens[i] = self.read_tokens[i]
-        doc = _Doc(self.raw, text, low, tokens, self.nonblank)
-        doc.low_text = self.low_text
-        doc.huge = self.huge
-        for i, words in self.huge.items():
-            doc.words[i] = words
-            if text[i]:
-                doc.verdict[i] = KEPT
-        return doc
-
-    def set_text(self, i: int, s: str) -> None:
-        """Replace line ``i`` after a trim, and measure it again."""
-        self.text[i] = s
-        self.low[i] = s.lower()
-        self.english.pop(i, None)
-        self.tokens[i] = normalise_lines(s)[0]
-        self.words[i] = len(self.tokens[i])
 
 
 def clean_text(
@@ -224,45 +80,47 @@ def clean_text(
     ``stats`` (from a corpus pass) lets lines recurring across the documents of ``group``
     be removed too. The kept text preserves blank-line paragraph structure.
     """
-    doc = _Doc.read(text)
+    doc = Doc.read(text)
     sample: list[int] = []
-    english = options.english if options.english is not None else _is_english(doc, False, sample)
-    flags = _clean(doc, options, stats, group, english)
+    language = options.language if options.language is not None else _language(doc, False, sample)
+    flags = _clean(doc, options, stats, group, language)
     trimmed = {i for i, _, _ in doc.trims}
-    if options.english is None and not all(doc.verdict[i] == KEPT and i not in trimmed for i in sample):
+    if options.language is None and not all(doc.verdict[i] == KEPT and i not in trimmed for i in sample):
         # The language of a document is that of the text it keeps. If the kept text reads
         # otherwise, clean again in that language, and keep that run if it agrees with
         # itself: cleaning the output again then takes the same decisions (idempotence).
         # (When every line the language was judged on is kept as it was, the answer is
         # the same.)
-        kept = _is_english(doc, True)
-        if kept != english:
+        kept = _language(doc, True)
+        if kept != language:
             doc2 = doc.fresh()
             flags2 = _clean(doc2, options, stats, group, kept)
-            if _is_english(doc2, True) == kept:
-                doc, flags = doc2, flags2
-    return _result(doc, flags)
+            if _language(doc2, True) == kept:
+                doc, flags, language = doc2, flags2, kept
+    return _result(doc, flags, language)
 
 
 def _clean(
-    doc: _Doc,
+    doc: Doc,
     options: CleanOptions,
     stats: CorpusStats | None,
     group: str | None,
-    english: bool,
+    language: str,
 ) -> tuple[str, ...]:
     """Give every non-blank line of ``doc`` a verdict; return the result's flags."""
-    rules = compile_rules(options.rules, english)
+    rules = compile_rules(options.rules, language or _FALLBACK_LANGUAGE)
+    doc.stops = stop_words(language or _FALLBACK_LANGUAGE)
     sections = _apply_rules(doc, rules)
     _mark_captions(doc)
     _mark_bylines(doc)
     _mark_corpus_repeats(doc, stats, group)
-    _find_wrapped(doc)
-    _sentences(doc)
+    find_wrapped(doc)
+    sentences(doc)
     walls = _apply_sections(doc, sections)
     repeats = _mark_repeats(doc)
     if options.segment:
-        _segment(doc, walls, sections)
+        mark_furniture(doc)
+        segment(doc, walls, sections)
         _restore_repeats(doc, repeats)
     if options.segment and options.keep_headline:
         _keep_headline(doc)
@@ -273,17 +131,16 @@ def _clean(
     if _kept_chars(doc) < options.fallback_fraction * max(1, sum(map(len, doc.text))):
         if _keep_best_block(doc):
             flags.append("kept-best-block")
-    if not english:
-        flags.append("non-english")
     return tuple(flags)
 
 
-def _is_english(doc: _Doc, kept_only: bool, sample: list[int] | None = None) -> bool:
-    """Language test on the document's distinct longer lines (the kept ones if asked): menus
-    would drown an English page, lines printed twice would count twice; all lines if there
-    are none. The indices of the lines judged go to ``sample``."""
-    tokens, verdict, counts = doc.tokens, doc.verdict, doc.english
-    total = hits = 0
+def _language(doc: Doc, kept_only: bool, sample: list[int] | None = None) -> str:
+    """The language of the document's distinct longer lines (the kept ones if asked):
+    menus would drown a page's language, lines printed twice would count twice; all lines
+    if there are none. ``""`` when there is too little text to tell. The indices of the
+    lines judged go to ``sample``."""
+    tokens, verdict = doc.tokens, doc.verdict
+    total = 0
     seen: set[tuple[str, ...]] = set()
     used: list[int] = []
     for i in doc.nonblank:
@@ -293,28 +150,28 @@ def _is_english(doc: _Doc, kept_only: bool, sample: list[int] | None = None) -> 
         if len(words) >= _LANG_MIN_WORDS and (line := tuple(words)) not in seen:
             seen.add(line)
             used.append(i)
-            total += len(words)
-            count = counts.get(i)
-            if count is None:
-                count = counts[i] = english_words(words)
-            hits += count
-            if total >= _LANG_SAMPLE_WORDS:
+            total += len(doc.text[i])
+            if total >= _LANG_SAMPLE_CHARS:
                 break
-    if not total:
+    if not used:
         used = [i for i in doc.nonblank if not kept_only or verdict[i] == KEPT]
-        sample_words = [w for i in used for w in tokens[i]][:_LANG_SAMPLE_WORDS]
-        total, hits = len(sample_words), english_words(sample_words)
     if sample is not None:
         sample.extend(used)
-    if total < _LANG_MIN_SAMPLE:
-        return True  # too little text to tell; the English rules can do little harm here
-    return hits / total >= EN_MIN_SHARE
+    if english_share([w for i in used[:_LANG_FAST_LINES] for w in tokens[i]]) >= EN_SURE_SHARE:
+        return "en"
+    pieces, total = [], 0
+    for i in used:  # a slice of each line: a huge line is not copied whole
+        pieces.append(doc.text[i][: _LANG_SAMPLE_CHARS - total])
+        total += len(pieces[-1])
+        if total >= _LANG_SAMPLE_CHARS:
+            break
+    return detect("\n".join(pieces))
 
 
 # -- 1-2. trims and rules ----------------------------------------------------------------------
 
 
-def _apply_rules(doc: _Doc, rules: CompiledRules) -> list[tuple[int, str]]:
+def _apply_rules(doc: Doc, rules: CompiledRules) -> list[tuple[int, str]]:
     """Cut residue glued to lines (a leading date or section label, a trailing credit),
     then give rule verdicts; return the section headers (index, rule id) in order."""
     longest, free_limit = rules.max_words, rules.free_limit
@@ -351,7 +208,7 @@ def _apply_rules(doc: _Doc, rules: CompiledRules) -> list[tuple[int, str]]:
     return sections
 
 
-def _trim(doc: _Doc, i: int, s: str, low: str, found: list[Compiled]) -> str:
+def _trim(doc: Doc, i: int, s: str, low: str, found: list[Compiled]) -> str:
     """Apply the first trim-start and the first trim-end rule that match line ``i``; return
     what is left of it (``s`` itself if nothing was cut). A short non-sentence with a photo
     credit glued on is a caption: its verdict is the credit's rule."""
@@ -383,7 +240,7 @@ def _trim(doc: _Doc, i: int, s: str, low: str, found: list[Compiled]) -> str:
 # -- 3. repeats -------------------------------------------------------------------------------
 
 
-def _mark_corpus_repeats(doc: _Doc, stats: CorpusStats | None, group: str | None) -> None:
+def _mark_corpus_repeats(doc: Doc, stats: CorpusStats | None, group: str | None) -> None:
     """Mark lines that corpus statistics learned as chrome of the document's group."""
     if stats is None:
         return
@@ -411,7 +268,7 @@ def _mark_corpus_repeats(doc: _Doc, stats: CorpusStats | None, group: str | None
     _mark_corpus(doc, corpus, widespread)
 
 
-def _mark_repeats(doc: _Doc) -> dict[int, int]:
+def _mark_repeats(doc: Doc) -> dict[int, int]:
     """Drop a line equal to one of the previous lines still in play (a caption or headline
     printed twice); lines already removed do not count as in between, so cleaning the
     output again finds nothing more to drop. Returns {repeat: first copy}."""
@@ -436,7 +293,7 @@ def _mark_repeats(doc: _Doc) -> dict[int, int]:
     return repeats
 
 
-def _restore_repeats(doc: _Doc, repeats: dict[int, int]) -> None:
+def _restore_repeats(doc: Doc, repeats: dict[int, int]) -> None:
     """A repeat comes back when its first copy fell outside the article and it lies inside
     (a standfirst printed again as the first paragraph)."""
     kept = [i for i in doc.nonblank if doc.verdict[i] is None]
@@ -452,7 +309,7 @@ def _restore_repeats(doc: _Doc, repeats: dict[int, int]) -> None:
 _OUTSIDE = frozenset({"before-article", "after-article", "nav", "related-list"})
 
 
-def _mark_corpus(doc: _Doc, corpus: list[int], widespread: set[int]) -> None:
+def _mark_corpus(doc: Doc, corpus: list[int], widespread: set[int]) -> None:
     """Remove the corpus-repeated lines, unless the document is a copy of another page of
     its group: then its repeated sentences are its text. Site-wide lines (in half of the
     group's pages or more) are chrome even then; they only count as a copy's text when they
@@ -464,177 +321,24 @@ def _mark_corpus(doc: _Doc, corpus: list[int], widespread: set[int]) -> None:
     own = sum(
         doc.words[i]
         for i in doc.nonblank
-        if i not in repeated and i not in doc.common and doc.verdict[i] is None and _text_like(doc, i)
+        if i not in repeated and i not in doc.common and doc.verdict[i] is None and text_like(doc, i)
     )
     keepable = repeated - widespread
-    if own < _OWN_TEXT_WORDS and not any(_sentence_like(doc, i) for i in keepable):
+    if own < _OWN_TEXT_WORDS and not any(sentence_like(doc, i) for i in keepable):
         keepable = repeated  # every page of the group is this page: its text is all there is
-    sentence_chars = sum(len(doc.text[i]) for i in doc.nonblank if _sentence_like(doc, i))
-    repeated_chars = sum(len(doc.text[i]) for i in keepable if _sentence_like(doc, i))
+    sentence_chars = sum(len(doc.text[i]) for i in doc.nonblank if sentence_like(doc, i))
+    repeated_chars = sum(len(doc.text[i]) for i in keepable if sentence_like(doc, i))
     copy = repeated_chars > _COPY_SHARE * sentence_chars
     for i in corpus:
-        if copy and i in keepable and _sentence_like(doc, i):
+        if copy and i in keepable and sentence_like(doc, i):
             continue
         doc.verdict[i] = "repeated-in-corpus"
-
-
-# -- 4. body ----------------------------------------------------------------------------------
-
-
-def _ellipsis(s: str) -> bool:
-    return s.rstrip("\"'”’)]").endswith(("...", "…"))
-
-
-def _sentence_like(doc: _Doc, i: int) -> bool:
-    """Reads as running text: ends a sentence and has a few words (hard-wrapped lines of a
-    paragraph count as their paragraph)."""
-    if doc.sentence is not None:
-        return doc.sentence[i]
-    if doc.huge and i in doc.huge:
-        return True
-    if doc.wrapped and i in doc.wrapped:
-        return doc.wrapped[i]
-    s = doc.text[i]
-    if not ends_sentence(s) or _ellipsis(s):
-        return False
-    return doc.words[i] >= 5 or (len(s) >= 20 and _CJK.search(s) is not None)
-
-
-def _sentences(doc: _Doc) -> list[bool]:
-    """``_sentence_like`` of every line, computed once when the lines are final (after
-    trims and the grouping of hard-wrapped lines)."""
-    if doc.sentence is None:
-        doc.sentence = [bool(t) and _sentence_like(doc, i) for i, t in enumerate(doc.text)]
-    return doc.sentence
-
-
-def _text_like(doc: _Doc, i: int) -> bool:
-    """A sentence, or a long line that is not a list of items (a paragraph, maybe cut off)."""
-    return _sentence_like(doc, i) or len(doc.text[i]) >= _LONG_CHARS
-
-
-def _find_wrapped(doc: _Doc) -> None:
-    """Group hard-wrapped lines (a paragraph broken into lines, as in e-mail or CMS
-    exports): a line that does not end a sentence, followed directly by a line that starts
-    in lower case or after a comma. Each line of a group counts as sentence-like when the
-    joined paragraph is."""
-    group: list[int] = []
-    for i in doc.nonblank:
-        if group:
-            prev = group[-1]
-            s = doc.text[i]
-            p = doc.text[prev]
-            if (
-                i == prev + 1
-                and doc.verdict[i] is None
-                and len(p) >= _WRAP_MIN_CHARS
-                and not ends_sentence(p)
-                and (s[:1].islower() or p.endswith((",", ";", "-", "–")))
-            ):
-                group.append(i)
-                continue
-            _close_wrap(doc, group)
-            group = []
-        if doc.verdict[i] is None:
-            group = [i]
-    _close_wrap(doc, group)
-
-
-def _close_wrap(doc: _Doc, group: list[int]) -> None:
-    if len(group) < 2:
-        return
-    last = doc.text[group[-1]]
-    sentence = ends_sentence(last) and not _ellipsis(last) and sum(doc.words[i] for i in group) >= 5
-    for i in group:
-        doc.wrapped[i] = sentence
-
-
-def _truncated(s: str) -> bool:
-    """A long line cut off mid-sentence: ends in a lower-case word or an ellipsis."""
-    if _ellipsis(s):
-        return True
-    last = s.rsplit(None, 1)[-1]
-    return last[-1:].isalpha() and last[-1:].islower() and not ends_sentence(s)
-
-
-def _score(doc: _Doc, i: int) -> float:
-    v = doc.verdict[i]
-    if v is not None:
-        if i in doc.huge:
-            return float(len(doc.text[i]))
-        return -_INLINE_COST if v in _INLINE else -_RULE_COST
-    s = doc.text[i]
-    if i in doc.common:
-        return -max(_SHORT_COST, len(s) / 2)
-    if _sentence_like(doc, i):
-        return float(len(s))
-    if len(s) >= _LONG_CHARS and not _truncated(s) and i not in doc.wrapped:
-        return len(s) / 2
-    return -_SHORT_COST
-
-
-def _segment(doc: _Doc, walls: set[int], sections: list[tuple[int, str]]) -> None:
-    """Find the best-scoring run of lines (the article) and mark everything outside it."""
-    idx = doc.nonblank
-    if not idx:
-        return
-    verdict, text, sentence = doc.verdict, doc.text, _sentences(doc)
-    soft = {i for i, r in sections if r in _SOFT_WALLS}
-    # Readers' comments start at the first comments header after some article text.
-    comment_from = len(doc.raw)
-    comment_headers = {i for i, r in sections if r == "comment-form"}
-    seen_text = 0.0
-    for i in idx:
-        if i in comment_headers and seen_text >= _COMMENT_AFTER_CHARS:
-            comment_from = i
-            break
-        if verdict[i] is None and sentence[i]:
-            seen_text += len(text[i])
-    best = cur = 0.0
-    best_span = (0, -1)
-    start = 0
-    for k, i in enumerate(idx):
-        sc = -_WALL if i in walls else (-_SOFT_WALL if i in soft else _score(doc, i))
-        if sc > 0 and i > comment_from:
-            sc *= _COMMENT_DISCOUNT
-        if cur <= 0:
-            cur, start = sc, k
-        else:
-            cur += sc
-        if cur > best:
-            best, best_span = cur, (start, k)
-    a, b = best_span
-    if b < a:
-        for i in idx:
-            if verdict[i] is None:
-                verdict[i] = _outside_rule(doc, i, before=True)
-                doc.outside.add(i)
-        return
-    first, last = idx[a], idx[b]
-    for i in idx:
-        if verdict[i] is None and (i < first or i > last):
-            verdict[i] = _outside_rule(doc, i, before=i < first)
-            doc.outside.add(i)
-
-
-def _headline_like(doc: _Doc, i: int) -> bool:
-    return 3 <= doc.words[i] <= 30 and not ends_sentence(doc.text[i])
-
-
-def _outside_rule(doc: _Doc, i: int, before: bool) -> str:
-    if i in doc.common:
-        return "repeated-in-corpus"
-    if doc.words[i] <= 3:
-        return "nav"
-    if not before and (_headline_like(doc, i) or _truncated(doc.text[i])):
-        return "related-list"
-    return "before-article" if before else "after-article"
 
 
 # -- 5. sections ------------------------------------------------------------------------------
 
 
-def _apply_sections(doc: _Doc, sections: list[tuple[int, str]]) -> set[int]:
+def _apply_sections(doc: Doc, sections: list[tuple[int, str]]) -> set[int]:
     """Remove the run of headlines and teasers after each related-stories header; return
     the walls for the body search.
 
@@ -659,7 +363,7 @@ def _apply_sections(doc: _Doc, sections: list[tuple[int, str]]) -> set[int]:
                 if v in _RUN_THROUGH:
                     continue
                 break
-            if _sentence_like(doc, j):
+            if sentence_like(doc, j):
                 if doc.words[j] >= _SECTION_STOP_WORDS or last_sentence is not None or _two_sentences(doc.text[j]):
                     if last_sentence is not None:
                         doc.verdict[last_sentence] = None
@@ -697,7 +401,7 @@ _RUN_THROUGH = frozenset(
 # -- 6. bylines, captions, headline -----------------------------------------------------------
 
 
-def _prev_next(doc: _Doc) -> tuple[dict[int, int], dict[int, int]]:
+def _prev_next(doc: Doc) -> tuple[dict[int, int], dict[int, int]]:
     prev: dict[int, int] = {}
     nxt: dict[int, int] = {}
     for a, b in zip(doc.nonblank, doc.nonblank[1:]):
@@ -706,18 +410,30 @@ def _prev_next(doc: _Doc) -> tuple[dict[int, int], dict[int, int]]:
     return prev, nxt
 
 
-def _mark_bylines(doc: _Doc) -> None:
+def _is_name(line: str) -> bool:
+    """Two to four capitalised words, in any cased script: a person's name.
+
+    >>> _is_name("Jil Schuller"), _is_name("Ольга Петрова"), _is_name("Jil"), _is_name("the end")
+    (True, True, False, False)
+    """
+    parts = line.split()
+    return (
+        2 <= len(parts) <= 4 and len(parts[0]) >= 2 and all(p[0].isupper() and _NAME_PART.fullmatch(p) for p in parts)
+    )
+
+
+def _mark_bylines(doc: Doc) -> None:
     """A bare name next to a dateline or byline is the author's name."""
     prev, nxt = _prev_next(doc)
     for i in doc.nonblank:
-        if doc.verdict[i] not in (None, KEPT) or doc.words[i] > 5 or not _NAME.fullmatch(doc.text[i]):
+        if doc.verdict[i] not in (None, KEPT) or doc.words[i] > 5 or not _is_name(doc.text[i]):
             continue
         neighbours = [doc.verdict[j] for j in (prev.get(i), nxt.get(i)) if j is not None]
         if any(v in ("dateline", "byline") for v in neighbours):
             doc.verdict[i] = "byline"
 
 
-def _mark_captions(doc: _Doc) -> None:
+def _mark_captions(doc: Doc) -> None:
     """Image captions next to credits: a caption printed twice around a credit, or a short
     non-sentence just above a credit line."""
     prev, _ = _prev_next(doc)
@@ -736,7 +452,7 @@ def _mark_captions(doc: _Doc) -> None:
                 doc.verdict[j] = "image-credit"
 
 
-def _keep_headline(doc: _Doc) -> None:
+def _keep_headline(doc: Doc) -> None:
     """Keep the headline just above the body (metadata lines may sit in between). A
     headline printed twice is kept once, the upper copy."""
     first = next((i for i in doc.nonblank if doc.verdict[i] is None), None)
@@ -748,7 +464,7 @@ def _keep_headline(doc: _Doc) -> None:
         v = doc.verdict[i]
         if v in _METADATA:
             continue
-        if v in ("before-article", "nav") and _headline_like(doc, i):
+        if v in ("before-article", "nav") and headline_like(doc, i):
             for j in above[:k]:
                 if doc.tokens[j] == doc.tokens[i] and doc.verdict[j] in ("before-article", "nav"):
                     doc.verdict[i] = "repeated-line"
@@ -778,11 +494,11 @@ _METADATA = frozenset(
 # -- 7. result --------------------------------------------------------------------------------
 
 
-def _kept_chars(doc: _Doc) -> int:
+def _kept_chars(doc: Doc) -> int:
     return sum([len(t) for t, v in zip(doc.text, doc.verdict) if v == KEPT])
 
 
-def _keep_best_block(doc: _Doc) -> bool:
+def _keep_best_block(doc: Doc) -> bool:
     """Keep the blank-line-separated block with the most text among lines that only the
     body search removed (no rule, and unknown to corpus statistics); if there are none, the
     longest line unknown to corpus statistics. Lines the corpus knows are picked only when
@@ -817,7 +533,7 @@ def _keep_best_block(doc: _Doc) -> bool:
     return True
 
 
-def _result(doc: _Doc, flags: tuple[str, ...]) -> CleanResult:
+def _result(doc: Doc, flags: tuple[str, ...], language: str) -> CleanResult:
     out: list[str] = []
     line_map: list[int] = []
     removed: list[Removal] = []
@@ -864,4 +580,4 @@ def _result(doc: _Doc, flags: tuple[str, ...]) -> CleanResult:
     flush()
     if trims:
         removed.sort(key=lambda r: (r.first_line, r.last_line))
-    return CleanResult("\n".join(out), tuple(line_map), tuple(removed), flags, {})
+    return CleanResult("\n".join(out), tuple(line_map), tuple(removed), flags, {}, language)

@@ -8,6 +8,8 @@ MinHash), ``lsh_params``/``band_keys``/``buckets`` (LSH), ``similarity`` (exact 
 
 import logging
 
+from clean.tokens import normalize, tokenize
+
 __version__ = "0.1.0"
 
 from .documents import Document
@@ -16,7 +18,6 @@ from .index import AddResult, Index
 from .lsh import Buckets, LSHParams, band_keys, buckets, lsh_params
 from .matching import Matches, match
 from .minhash import permutations, signature
-from .normalize import normalize, tokenize
 from .options import ScanOptions
 from .readers import iter_documents
 from .report import as_dict, render_json, render_text

@@ -614,7 +614,13 @@ def decide(
         para_rank = np.empty(para_doc.size, dtype=np.int64)
         para_rank[np.lexsort((np.arange(para_doc.size), rank[para_doc]))] = np.arange(para_doc.size)
         found = match(
-            active, para_exact, keys, collection.paragraph_set, same_paragraph(options), para_rank, groups=para_doc,
+            active,
+            para_exact,
+            keys,
+            collection.paragraph_set,
+            same_paragraph(options),
+            para_rank,
+            groups=para_doc,
             verified=seen[1] if seen else None,
         )
         out.candidates += found.candidates

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .normalize import _fmix64
+from .shingles import _fmix64
 from .spill import Partitions, Spill
 
 __all__ = ["SORT_ROW_BYTES", "Buckets", "LSHParams", "band_keys", "buckets", "collision_probability", "lsh_params"]

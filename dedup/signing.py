@@ -14,10 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .minhash import signature, signatures
-from .normalize import _fmix64, _powers, line_token_hashes
 from .options import ScanOptions
 from .paragraphs import split_paragraphs
-from .shingles import shingle_hashes
+from .shingles import _fmix64, _powers, line_token_hashes, shingle_hashes
 
 __all__ = ["Signed", "SignedParagraphs", "exact_keys", "sign_text"]
 

@@ -30,11 +30,11 @@ from typing import Any, TypeVar
 import numpy as np
 
 import clean as cleaner
+from clean.tokens import warm_up
 
 from .documents import Document
 from .errors import DedupError, InputError
 from .lsh import LSHParams, band_keys
-from .normalize import warm_up
 from .options import ScanOptions
 from .output import deferred_signals
 from .signing import Signed, sign_text

@@ -56,7 +56,7 @@ QUERY_RUNNER = '''\
 """Query each document alone (latency), then all at once (throughput); JSON to argv[3]."""
 import json, sys, time
 from dedup.index import Index
-from dedup.normalize import warm_up
+from clean.tokens import warm_up
 from dedup.readers import iter_documents
 index_path, queries, out, clean = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "1"
 docs = [d for d in iter_documents([queries])]

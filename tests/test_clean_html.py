@@ -156,3 +156,176 @@ def test_related_box_inside_the_article_stops_at_a_paragraph_of_two_sentences() 
     assert "Keep this checklist handy to track your progress." in result.text
     assert "Celebrate engagement" in result.text
     assert "Research and book the venue" in result.text
+
+
+# -- page types: a forum thread's posts are content, a listing's teasers too ---------------------
+
+POSTS = [
+    (
+        "marta_k",
+        "My sourdough starter stopped rising after I moved it to the fridge for a week. It smells"
+        " sharp and there is a grey liquid on top. Is it dead, or can I bring it back before the weekend bake?",
+    ),
+    (
+        "breadhead",
+        "The grey liquid is hooch, a sign that the yeast is hungry, not dead. Pour it off, discard"
+        " half of the starter and feed it equal weights of flour and water twice a day at room temperature.",
+    ),
+    (
+        "oven_spring",
+        "Agreed with the advice above. Mine took three days of regular feeding to double again"
+        " after a month in the fridge, so do not give up if the first feed does very little.",
+    ),
+    (
+        "marta_k",
+        "Thank you both! After two days of feeding it doubled in six hours, and the loaf I baked this"
+        " morning had the best crumb I have managed so far.",
+    ),
+]
+
+# posts marked up as schema.org DiscussionForumPosting (microdata), as forum software emits them
+THREAD = (
+    "<!DOCTYPE html>\n<html>\n<head>\n<title>Sourdough starter not rising after fridge - Baking Forum</title>\n"
+    "</head>\n<body>\n"
+    '<header><nav><a href="/">Forum home</a> <a href="/c/baking">Baking</a>'
+    ' <a href="/login">Log in</a></nav></header>\n'
+    '<main>\n<h1>Sourdough starter not rising after fridge</h1>\n<p class="stats">4 replies</p>\n'
+    + "\n".join(
+        '<div class="post" itemscope itemtype="https://schema.org/DiscussionForumPosting">\n'
+        f'<div class="author" itemprop="author">{user}</div> <time datetime="2024-03-0{n}">March {n}, 2024</time>\n'
+        f'<div class="post-body" itemprop="text"><p>{body}</p></div>\n'
+        '<div class="actions"><a href="#">Reply</a> <a href="#">Quote</a></div>\n</div>'
+        for n, (user, body) in enumerate(POSTS, 1)
+    )
+    + '\n<div class="box"><p>You must be logged in to post a reply.</p>\n'
+    '<form action="/reply"><textarea name="message"></textarea><button>Post reply</button></form></div>\n'
+    "</main>\n<footer><p>© 2024 Baking Forum. All rights reserved.</p></footer>\n</body>\n</html>\n"
+)
+
+
+def test_forum_thread_keeps_every_post_and_drops_the_reply_form() -> None:
+    result = clean_html(THREAD)
+    assert "forum-posts" in result.flags
+    for _, body in POSTS:
+        assert body in result.text  # the replies are the content, not comments to drop
+    assert "4 replies" not in result.text
+    assert any(r.text == "4 replies" for r in result.removed)
+    assert "logged in to post" not in result.text
+    assert "Post reply" not in result.text
+    assert "All rights reserved" not in result.text
+    for line, n in zip(result.text.split("\n"), result.line_map):
+        if line:
+            assert THREAD.split("\n")[n - 1].find(line[:30]) >= 0
+
+
+def test_page_without_thread_markup_is_not_taken_for_a_thread() -> None:
+    # without schema.org markup the cleaner cannot tell a thread from a blog post with reader
+    # comments: trafilatura's article extraction decides
+    plain = THREAD.replace(' itemscope itemtype="https://schema.org/DiscussionForumPosting"', "")
+    assert "forum-posts" not in clean_html(plain).flags
+
+
+PRODUCT = (
+    "<!DOCTYPE html>\n<html>\n<head>\n<title>Stoneware Teapot 1.2 L | Example Kitchen Shop</title>\n"
+    '<script type="application/ld+json">{"@context": "https://schema.org", "@type": "Product",'
+    ' "name": "Stoneware Teapot 1.2 L", "offers": {"@type": "Offer", "price": "39.00"}}</script>\n'
+    "</head>\n<body>\n"
+    '<nav><a href="/">Shop</a> <a href="/kitchen">Kitchen</a> <a href="/cart">Basket</a></nav>\n'
+    '<main>\n<div class="product">\n<h1>Stoneware Teapot 1.2 L</h1>\n<p class="price">€39.00</p>\n'
+    '<button class="add-to-cart">Add to basket</button>\n<div class="description">\n'
+    "<p>This hand-glazed stoneware teapot holds 1.2 litres, enough for four large cups, and keeps tea hot"
+    " for longer than glass or thin porcelain thanks to its thick walls.</p>\n"
+    "<p>A removable stainless steel infuser lets loose leaves expand fully, and lifts out once the tea has"
+    " brewed so that the last cup is never bitter.</p>\n"
+    "<h2>Specifications</h2>\n<ul><li>Capacity: 1.2 litres</li><li>Material: stoneware, stainless steel"
+    " infuser</li><li>Dishwasher safe: yes</li></ul>\n</div>\n</div>\n</main>\n"
+    "<footer><p>© 2024 Example Kitchen Shop</p></footer>\n</body>\n</html>\n"
+)
+
+
+def test_product_page_keeps_description_and_specifications() -> None:
+    result = clean_html(PRODUCT)
+    assert "keeps tea hot for longer than glass" in result.text
+    assert "lifts out once the tea has brewed" in result.text
+    assert "Capacity: 1.2 litres" in result.text
+    assert "Dishwasher safe: yes" in result.text
+    assert "Add to basket" not in result.text
+    assert "Example Kitchen Shop" not in result.text
+    assert "page-region" not in result.flags
+
+
+RECIPES = [
+    ("Wild garlic pesto", "Blitz a bunch of wild garlic with walnuts, lemon and olive oil."),
+    ("Asparagus with brown butter", "Roast the spears hot and fast, then spoon over nutty butter."),
+    ("Pea and mint soup", "A bright green soup that is ready in twenty minutes."),
+    ("Rhubarb and custard tart", "Tart pink rhubarb baked over a vanilla custard."),
+    ("Spring lamb stew", "Slow-cooked shoulder with new potatoes and broad beans."),
+    ("Radish and herb salad", "Crunchy radishes tossed with dill, parsley and a sharp dressing."),
+    ("Nettle gnocchi", "Soft potato gnocchi coloured with blanched young nettles."),
+    ("Strawberry shortcake", "Buttery biscuits split and filled with cream and the first berries."),
+    ("Broad bean bruschetta", "Crushed young beans with pecorino on grilled sourdough."),
+    ("Jersey royals with herbs", "New potatoes boiled in their skins and tossed in parsley butter."),
+    ("Spring onion pancakes", "Flaky fried flatbreads with a soy and vinegar dip."),
+    ("Elderflower cordial", "Steep the flower heads with lemon and sugar for two days."),
+]
+INTRO = [
+    "Spring cooking starts with the first wild garlic in the woods and ends with strawberries, and in"
+    " between come asparagus, peas, rhubarb and the new season's lamb.",
+    "This week our editors cooked through the whole list and picked the recipes that work on a weeknight,"
+    " with ingredients that any market sells from April on.",
+]
+# a listing: a featured intro trafilatura takes for the article, and the cards that are the page
+LISTING = (
+    "<!DOCTYPE html>\n<html>\n<head>\n<title>Spring recipes | Example Kitchen</title>\n</head>\n<body>\n"
+    '<header><nav><a href="/">Home</a> <a href="/recipes">Recipes</a> <a href="/about">About</a></nav></header>\n'
+    '<main>\n<h1>Spring recipes</h1>\n<article class="feature">\n'
+    + "\n".join(f"<p>{p}</p>" for p in INTRO)
+    + '\n</article>\n<section class="recipes">\n'
+    + "\n".join(
+        f'<div class="card"><a href="/r/{n}"><h3>{title}</h3></a>'
+        f'<div class="teaser"><a href="/r/{n}">{teaser}</a></div></div>'
+        for n, (title, teaser) in enumerate(RECIPES)
+    )
+    + "\n</section>\n</main>\n"
+    "<footer><p>Subscribe to our newsletter</p><p>© 2024 Example Kitchen. All rights reserved.</p></footer>\n"
+    "</body>\n</html>\n"
+)
+
+
+def test_listing_keeps_the_cards_of_its_main_region() -> None:
+    result = clean_html(LISTING)
+    assert "page-region" in result.flags
+    for para in INTRO:
+        assert para in result.text
+    for title, teaser in RECIPES:
+        assert title in result.text.split("\n")
+        assert teaser in result.text
+    assert "Subscribe to our newsletter" not in result.text
+    assert "About" not in result.text.split("\n")
+    for line, n in zip(result.text.split("\n"), result.line_map):
+        assert LISTING.split("\n")[n - 1].find(line[:30]) >= 0
+
+
+def test_declared_article_keeps_trafilaturas_text_however_small_a_share_of_the_page() -> None:
+    # a news brief among many headlines: the page says it is an article, so the brief stays alone
+    article = LISTING.replace("</title>", '</title>\n<meta property="og:type" content="article">')
+    result = clean_html(article)
+    assert "page-region" not in result.flags
+    assert INTRO[0] in result.text
+    assert "Wild garlic pesto" not in result.text
+
+
+def test_page_whose_region_is_mostly_menus_keeps_trafilaturas_text() -> None:
+    # a news brief on a portal whose menus are plain <div>s: no <nav> tells them apart, so the
+    # page's region is mostly one- and two-word links, and the brief stays the main text
+    menu = "\n".join(
+        f'<div class="menu-item"><a href="/{n}">{word} {n}</a></div>'
+        for n, word in enumerate(["Council", "Transport", "Health", "Schools", "Permits", "Taxes"] * 12)
+    )
+    portal = BRIEF.replace("<nav>", f"<div>{menu}</div><nav>").replace(
+        "<head>", '<head><meta property="og:type" content="website">'
+    )
+    result = clean_html(portal)
+    assert "page-region" not in result.flags
+    assert "A water main broke on Elm Street" in result.text
+    assert "Transport 1" not in result.text

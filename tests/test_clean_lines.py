@@ -1,4 +1,4 @@
-"""Matching normalisation, stable hashes, the cheap language test, and huge lines."""
+"""Lower-cased lines and their words, stable key hashes, sentence ends, and huge lines."""
 
 import doctest
 
@@ -8,33 +8,26 @@ from hypothesis import strategies as st
 import clean.lines as lines
 from clean.lines import (
     ends_sentence,
-    english_share,
-    is_english,
     key,
     key_hash,
-    line_keys,
-    normalise,
-    normalise_lines,
+    lower_and_words,
     segments,
 )
+from clean.tokens import line_keys, line_words, tokenize
 
 
 def test_doctests() -> None:
     assert doctest.testmod(lines).failed == 0
 
 
-def test_normalise_folds_case_quotes_and_punctuation() -> None:
-    assert normalise("“Don’t stop,” he said—twice!") == normalise('"don\'t STOP" he said - twice')
-    assert normalise("  ") == ""
-
-
-def test_normalise_lines_keeps_one_entry_per_line() -> None:
-    text = "First line.\n\n  Second — line  \nÜber Straße"
-    words = normalise_lines(text)
-    assert len(words) == len(text.split("\n"))
+def test_lower_and_words_keep_one_entry_per_line() -> None:
+    text = "First line.\n\n  Second — line  \nÜber Straße ΣΑΣ"
+    lows, words = lower_and_words(text)
+    assert lows == text.lower().split("\n")
+    assert words == line_words(text)
     assert words[0] == ["first", "line"]
     assert words[1] == []
-    assert words[3] == ["über", "straße"]
+    assert words[3] == ["über", "strasse", "σασ"]  # case folding, not str.lower: matching only
 
 
 KEY_HASH = 3586770945095222925  # blake2b, 8 bytes, little-endian, of b"allrightsreserved"
@@ -44,16 +37,8 @@ def test_key_hash_is_stable_across_runs() -> None:
     # A fixed value: the hash must not depend on PYTHONHASHSEED or the process (corpus
     # statistics are learned in worker processes and may be stored).
     assert key_hash(b"allrightsreserved") == KEY_HASH
-    assert key_hash(key(normalise_lines("All rights reserved.")[0])) == KEY_HASH
+    assert key_hash(key(line_words("All rights reserved.")[0])) == KEY_HASH
     assert 0 <= key_hash(b"x") < 2**64
-
-
-def test_english_detection_on_real_sentences() -> None:
-    assert is_english("The minister said on Tuesday that the talks would resume next week.")
-    assert not is_english("Il ministro ha detto martedì che i colloqui riprenderanno la prossima settimana.")
-    assert not is_english("Minister powiedział we wtorek, że rozmowy zostaną wznowione w przyszłym tygodniu.")
-    assert not is_english("部长周二表示，谈判将于下周恢复。")
-    assert english_share([]) == 0.0
 
 
 def test_ends_sentence() -> None:
@@ -83,7 +68,7 @@ def test_segments_cover_every_line_and_find_the_long_ones(lines: list[str]) -> N
         alphabet=st.sampled_from(list("aZ é’—,.\n\t\x85\u2009\u2010\u3000\xa0\u00c9\u0130\u03a3\udcff")), max_size=40
     )
 )
-def test_line_keys_are_the_keys_of_the_normalised_words(text: str) -> None:
+def test_line_keys_are_the_keys_of_the_line_words(text: str) -> None:
     # fingerprints use line_keys, the cleaner key(words): they must agree on every line
-    assert line_keys(text) == [key(words) for words in normalise_lines(text)]
-    assert [" ".join(words) for words in normalise_lines(text)] == [normalise(line) for line in text.split("\n")]
+    assert line_keys(text) == [key(words) for words in lower_and_words(text)[1]]
+    assert [" ".join(words) for words in line_words(text)] == [" ".join(tokenize(line)) for line in text.split("\n")]

@@ -21,7 +21,8 @@ def test_defaults_are_valid_and_picklable() -> None:
         ({"corpus_min_docs": 2.5}, "got 2.5"),
         ({"fallback_fraction": 1.0}, "fallback_fraction must be in [0, 1), got 1.0"),
         ({"fallback_fraction": -0.1}, "got -0.1"),
-        ({"english": "yes"}, "english must be None (detect), True or False, got 'yes'"),
+        ({"language": "German"}, "an ISO 639-1 code like 'de', or '' (none), got 'German'"),
+        ({"language": True}, "got True"),
         ({"rules": ["nav"]}, "rules must be a RuleSet"),
     ],
 )

@@ -114,16 +114,20 @@ def test_article_lines_survive(line: str) -> None:
     assert line in result.text.split("\n"), result.removed
 
 
-def test_english_rules_do_not_fire_on_other_languages() -> None:
-    # "Reply" is an English comment-form word; on a German page the line is left to structure.
+def test_english_phrases_in_running_text_fire_only_on_english_text() -> None:
+    # An untranslated widget line ("Reply") is chrome on a German page too; an English
+    # phrase inside a longer line is left alone there (it is likely a quotation).
     text = (
         "Die Stadt hat am Dienstag beschlossen, das Busnetz zu erweitern und drei neue Linien einzurichten.\n"
         "Reply\n"
+        "Der Sprecher zitierte den Slogan: please enter your comment and be nice.\n"
         "Die Kosten werden auf rund 40 Millionen Euro geschätzt, die zum größten Teil aus einem Fonds kommen."
     )
-    result = clean_text(text)
-    assert "non-english" in result.flags
-    assert all(r.rule != "comment-form" for r in result.removed)
+    result = clean_text(text, CleanOptions(segment=False))
+    assert result.language == "de"
+    assert [(r.rule, r.text) for r in result.removed] == [("comment-form", "Reply")]
+    english = clean_text("Please enter your comment and be nice.\n" + PARA_1, CleanOptions(segment=False))
+    assert [r.rule for r in english.removed] == ["comment-form"]
 
 
 def test_trims_keep_the_content_of_the_line() -> None:
@@ -195,18 +199,19 @@ def test_missing_rules_file(tmp_path: Path) -> None:
         load_rules(tmp_path / "absent.toml")
 
 
-def test_builtin_rules_are_valid_and_compile_for_both_languages() -> None:
+def test_builtin_rules_are_valid_and_compile_for_any_language() -> None:
     ids = {r.id for r in builtin_rules()}
     assert {"comment-form", "nav", "share-prompt", "image-credit", "legal", "related-list"} <= ids
     for rule in builtin_rules():
         # built-ins skip validation at import; they must pass it all the same
         assert Rule(**dataclasses.asdict(rule)) == rule
-    for english in (True, False):
-        compiled = compile_rules(RuleSet(), english)
+    for language in ("en", "", "xx"):
+        compiled = compile_rules(RuleSet(), language)
         assert compiled.kind(LINE) and compiled.kind(CONTAINS)
-    english = {r.id for r in compile_rules(RuleSet(), True).rules}
-    other = {r.id for r in compile_rules(RuleSet(), False).rules}
-    assert "comment-form" in english - other and "image-credit" in english & other
+    english = {(r.id, r.kind) for r in compile_rules(RuleSet(), "en").rules}
+    other = {(r.id, r.kind) for r in compile_rules(RuleSet(), "").rules}
+    # English phrases in running text fire on English only; whole-line ones everywhere
+    assert ("comment-form", CONTAINS) in english - other and ("comment-form", LINE) in english & other
 
 
 def test_rule_validation() -> None:

@@ -1,9 +1,9 @@
 import numpy as np
 from datasketch import LeanMinHash, MinHash, MinHashLSH
 
+from clean.tokens import normalized_code_points
 from dedup.minhash import EMPTY_HASH, permutations, permuted_hashes, signature, span_signatures
-from dedup.normalize import normalized_code_points, token_hashes
-from dedup.shingles import shingle_hash, shingle_hashes, shingles
+from dedup.shingles import shingle_hash, shingle_hashes, shingles, token_hashes
 
 
 def _shingle_hashes(text, n=3):

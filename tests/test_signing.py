@@ -5,8 +5,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.normalize import _fmix64
 from dedup.options import ScanOptions
+from dedup.shingles import _fmix64
 from dedup.signing import exact_keys, sign_text
 
 signing_module = importlib.import_module("dedup.signing")

@@ -6,7 +6,9 @@ Spark runs in local mode (the session fixture in conftest: local[2], shared by a
 from __future__ import annotations
 
 import json
+import os
 import random
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +90,14 @@ def test_the_sample_corpus_gives_the_local_report_with_cleaning_and_both_levels(
     local, remote = both(spark, [str(corpus_dir)], ScanOptions(jobs=1))
     assert remote == local
     assert json.loads(remote)["summary"]["paragraph_clusters"] == 3  # the Kyiv Independent paragraphs
+
+
+def test_local_workers_run_the_drivers_python(spark):
+    # Spark's default is the PATH's "python3": a venv's dedup run by its path, the venv not
+    # activated, had its workers fail to import the cleaner's dependencies (py3langid).
+    if os.environ.get("PYSPARK_PYTHON", sys.executable) != sys.executable:
+        pytest.skip("PYSPARK_PYTHON was set before the session: it chooses the workers' Python")
+    assert spark.sparkContext.parallelize([0], 1).map(lambda _: sys.executable).collect() == [sys.executable]
 
 
 def test_partitions_change_nothing(spark, tmp_path):

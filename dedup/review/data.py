@@ -99,12 +99,17 @@ def _gather(
         "inputs": inputs,
         "options": scan.as_dict(),
         "summary": {
-            "documents": s.documents, "failed": s.failed,
-            "doc_clusters": s.doc_clusters, "duplicate_documents": s.duplicate_documents,
-            "paragraphs": s.paragraphs, "paragraph_clusters": s.paragraph_clusters,
+            "documents": s.documents,
+            "failed": s.failed,
+            "doc_clusters": s.doc_clusters,
+            "duplicate_documents": s.duplicate_documents,
+            "paragraphs": s.paragraphs,
+            "paragraph_clusters": s.paragraph_clusters,
             "duplicate_paragraphs": s.duplicate_paragraphs,
-            "candidates": s.candidates, "rejected_candidates": s.rejected_candidates,
-            "boilerplate_spans": sum(collection.removed_by_rule.values()), "boilerplate_words": words,
+            "candidates": s.candidates,
+            "rejected_candidates": s.rejected_candidates,
+            "boilerplate_spans": sum(collection.removed_by_rule.values()),
+            "boilerplate_words": words,
         },  # fmt: skip
         "failures": [{"path": f.path, "line": f.line, "error": f.error} for f in result.errors],
         "histogram": _histogram(doc_pairs, para_pairs, scan),
@@ -133,7 +138,13 @@ def _pairs(
         if decisions.by_url:  # dropped for their URL whatever the threshold
             active = active[~np.isin(active, np.asarray(decisions.by_url, dtype=np.int64))]
         doc_pairs = verified_pairs(
-            active, exact, keys, collection.shingle_set, decisions.rank, scan.min_length_ratio, scan.containment,
+            active,
+            exact,
+            keys,
+            collection.shingle_set,
+            decisions.rank,
+            scan.min_length_ratio,
+            scan.containment,
             seen=seen[0],
         )
     if scan.level in ("paragraph", "both"):
@@ -305,6 +316,7 @@ def _cleaning(collection: Collection, options: ReviewOptions) -> dict[str, Any]:
     with_removals = [i for i in ids if collection.infos[collection.row(i)].removed_by_rule]
     pool = with_removals or ids
     if options.sample is not None and len(pool) > options.sample:
+
         def key(doc_id: str) -> bytes:
             return hashlib.blake2b(f"{options.seed}:{doc_id}".encode(), digest_size=8).digest()
 

@@ -21,8 +21,8 @@ from ..documents import Document
 from ..engine import Collection, Ledger, decide
 from ..errors import InputError
 from ..keep import rank_value, value_of
-from ..normalize import _fmix64
 from ..options import ScanOptions
+from ..shingles import _fmix64
 from ..spill import Spill
 from ..urls import canonical_url
 from ..verify import Similarity

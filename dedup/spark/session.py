@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 from pyspark import SparkConf, SparkContext
@@ -49,6 +50,10 @@ def session(master: str | None = None, partitions: int | None = None) -> SparkSe
         # recomputes them (pass 1 twice) once a corpus passes about 50,000 documents.
         if not conf.contains("spark.driver.memory"):
             conf.set("spark.driver.memory", "4g")
+        # Local workers run this interpreter, which has dedup's dependencies: Spark's
+        # default is whatever "python3" the PATH finds (a venv's dedup called by its path
+        # would hand the work to another Python, without them).
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     if partitions:
         conf.set("spark.sql.shuffle.partitions", str(partitions)).set("spark.default.parallelism", str(partitions))
     if SparkContext._gateway is None:  # start the JVM ourselves, to keep its chatter out of the terminal
