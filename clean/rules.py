@@ -354,6 +354,7 @@ _METHODS = {"line": "fullmatch", "contains": "search", "trim-start": "match", "t
 _KEYWORD_WORD = re.compile(r"[^\W_]+")
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_word(keyword: str) -> bool:
     """Keywords that are one word (as :func:`clean.tokens.tokenize` gives words) match
     whole words of the line; others (digits, punctuation, a run of Chinese characters,
@@ -361,6 +362,7 @@ def _is_word(keyword: str) -> bool:
     return bool(_KEYWORD_WORD.fullmatch(keyword)) and not keyword.isdigit() and tokenize(keyword) == [keyword]
 
 
+@functools.lru_cache(maxsize=4096)
 def _keyword(keyword: str) -> str:
     """A keyword in the form it is matched in: a word normalised as the line's words are
     ("Schließen" -> "schliessen"), anything else lower-cased.

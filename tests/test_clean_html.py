@@ -267,6 +267,18 @@ RECIPES = [
     ("Jersey royals with herbs", "New potatoes boiled in their skins and tossed in parsley butter."),
     ("Spring onion pancakes", "Flaky fried flatbreads with a soy and vinegar dip."),
     ("Elderflower cordial", "Steep the flower heads with lemon and sugar for two days."),
+    ("Sorrel omelette", "A soft omelette folded over wilted sorrel and a little cream."),
+    ("Watercress and potato soup", "Peppery leaves blended into a smooth and filling soup."),
+    ("Chive flower butter", "Purple blossoms beaten into salted butter for new bread."),
+    ("Spinach and ricotta pie", "Layers of filo around a herby spinach and cheese filling."),
+    ("Gooseberry fool", "Tart stewed gooseberries folded through whipped cream."),
+    ("Grilled spring onions", "Charred whole onions with romesco and toasted almonds."),
+    ("Morel mushroom toast", "Wild morels fried in butter and piled onto sourdough."),
+    ("Primrose biscuits", "Shortbread rounds pressed with edible spring flowers."),
+    ("Lamb kofta with yoghurt", "Spiced minced lamb grilled on skewers with a garlic dip."),
+    ("Carrot top pesto", "The feathery greens of new carrots blended with pine nuts."),
+    ("Rhubarb gin", "Pink stalks steeped in gin and sugar for a month."),
+    ("Pea shoot salad", "Tender tendrils with feta, lemon and toasted seeds."),
 ]
 INTRO = [
     "Spring cooking starts with the first wild garlic in the woods and ends with strawberries, and in"
