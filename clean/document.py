@@ -31,7 +31,6 @@ class Doc:
         "low_text",
         "sentence",
         "huge",
-        "stops",
         "furniture",
     )
 
@@ -55,7 +54,6 @@ class Doc:
         self.wrapped: dict[int, bool] = {}
         self.sentence: list[bool] | None = None  # _sentence_like of every line, once final
         self.huge: dict[int, int] = {}  # lines of more than HUGE_LINE_CHARS: content, never matched
-        self.stops: frozenset[str] = frozenset()  # the stop words of the document's language
         self.furniture: set[int] = set()  # the recurring short lines around a thread's posts
 
     @classmethod

@@ -1,8 +1,8 @@
-"""The language of a text, and its stop words: what the language-aware steps key on.
+"""The language of a text: which phrase rules the cleaner applies to it.
 
-Identification is py3langid's (a naive Bayes model over byte n-grams, 97 languages);
-stop words are the stopwords-iso lists (``stopwordsiso``, 58 languages). Both load on
-first use, once per process.
+Identification is py3langid's (a naive Bayes model over byte n-grams, 97 languages),
+loaded on first use, once per process; English is recognised without it by its
+function words, the fast path for the web's most common language.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import functools
 import logging
 import re
 
-__all__ = ["EN_SURE_SHARE", "MIN_SAMPLE_BYTES", "detect", "english_share", "stop_words"]
+__all__ = ["EN_SURE_SHARE", "MIN_SAMPLE_BYTES", "detect", "english_share"]
 
 logger = logging.getLogger(__name__)
 
@@ -73,19 +73,3 @@ def detect(sample: str) -> str:
         return ""
     code, probability = _identifier().classify(sample)
     return code if probability >= _MIN_PROBABILITY else ""
-
-
-@functools.lru_cache(maxsize=128)
-def stop_words(language: str) -> frozenset[str]:
-    """The stop words of a language, lower-cased (empty for a language without a list).
-
-    >>> "und" in stop_words("de"), "the" in stop_words("en"), stop_words("")
-    (True, True, frozenset())
-    """
-    if not language:
-        return frozenset()
-    import stopwordsiso
-
-    if not stopwordsiso.has_lang(language):
-        return frozenset()
-    return frozenset(w.lower() for w in stopwordsiso.stopwords(language))

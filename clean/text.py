@@ -26,7 +26,7 @@ import re
 
 from .body import find_wrapped, headline_like, mark_furniture, segment, sentence_like, sentences, text_like
 from .document import KEPT, Doc
-from .language import EN_SURE_SHARE, detect, english_share, stop_words
+from .language import EN_SURE_SHARE, detect, english_share
 from .lines import (
     ends_sentence,
     key,
@@ -109,7 +109,6 @@ def _clean(
 ) -> tuple[str, ...]:
     """Give every non-blank line of ``doc`` a verdict; return the result's flags."""
     rules = compile_rules(options.rules, language or _FALLBACK_LANGUAGE)
-    doc.stops = stop_words(language or _FALLBACK_LANGUAGE)
     sections = _apply_rules(doc, rules)
     _mark_captions(doc)
     _mark_bylines(doc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -29,15 +30,7 @@ def as_dict(result: ScanResult) -> dict[str, Any]:
         "version": JSON_VERSION,
         "options": result.options.as_dict(),
         "summary": {
-            "documents": s.documents,
-            "failed": s.failed,
-            "doc_clusters": s.doc_clusters,
-            "duplicate_documents": s.duplicate_documents,
-            "paragraphs": s.paragraphs,
-            "paragraph_clusters": s.paragraph_clusters,
-            "duplicate_paragraphs": s.duplicate_paragraphs,
-            "candidates": s.candidates,
-            "rejected_candidates": s.rejected_candidates,
+            **dataclasses.asdict(s),
         },
         "doc_clusters": [
             {

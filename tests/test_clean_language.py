@@ -6,7 +6,7 @@ import pytest
 
 import clean.language as language
 from clean import CleanOptions, clean_text
-from clean.language import detect, english_share, stop_words
+from clean.language import detect, english_share
 
 
 def test_doctests() -> None:
@@ -36,11 +36,6 @@ def test_english_share_is_the_fast_path_for_english() -> None:
     assert english_share("the talks would resume next week".split()) > 0.2
     assert english_share("die gespräche werden nächste woche fortgesetzt".split()) == 0.0
     assert english_share([]) == 0.0
-
-
-def test_stop_words_come_per_language() -> None:
-    assert {"der", "und"} <= stop_words("de") and "the" in stop_words("en")
-    assert stop_words("xx") == frozenset() and stop_words("") == frozenset()
 
 
 def test_a_document_is_cleaned_as_the_language_of_the_text_it_keeps() -> None:

@@ -7,6 +7,7 @@ clusters, then a seeded random spread of the others), so the page stays small.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import random
 from collections.abc import Iterable
@@ -99,18 +100,10 @@ def _gather(
         "inputs": inputs,
         "options": scan.as_dict(),
         "summary": {
-            "documents": s.documents,
-            "failed": s.failed,
-            "doc_clusters": s.doc_clusters,
-            "duplicate_documents": s.duplicate_documents,
-            "paragraphs": s.paragraphs,
-            "paragraph_clusters": s.paragraph_clusters,
-            "duplicate_paragraphs": s.duplicate_paragraphs,
-            "candidates": s.candidates,
-            "rejected_candidates": s.rejected_candidates,
+            **dataclasses.asdict(s),
             "boilerplate_spans": sum(collection.removed_by_rule.values()),
             "boilerplate_words": words,
-        },  # fmt: skip
+        },
         "failures": [{"path": f.path, "line": f.line, "error": f.error} for f in result.errors],
         "histogram": _histogram(doc_pairs, para_pairs, scan),
         "preview": _preview(collection, decisions, scan, doc_pairs, para_pairs, owner, para_active),
