@@ -255,16 +255,17 @@ def mark_furniture(doc: Doc) -> None:
     for i in doc.nonblank:
         if doc.words[i] <= _FURNITURE_WORDS and not sentence[i] and doc.tokens[i]:
             keys.setdefault(_DIGITS.sub("0", " ".join(doc.tokens[i])), []).append(i)
-    text_before = [0] * (len(doc.raw) + 1)
-    acc = 0
-    for i in range(len(doc.raw)):
-        text_before[i] = acc
+    groups = [lines for lines in keys.values() if len(lines) >= _FURNITURE_POSTS]
+    if not groups:
+        return
+    # sentence text above each line: two copies have text between them when it differs
+    text_before: dict[int, int] = {}
+    seen = 0
+    for i in doc.nonblank:
+        text_before[i] = seen
         if sentence[i] and doc.verdict[i] is None:
-            acc += len(doc.text[i])
-    text_before[len(doc.raw)] = acc
-    for lines in keys.values():
-        if len(lines) < _FURNITURE_POSTS:
-            continue
+            seen += len(doc.text[i])
+    for lines in groups:
         posts = sum(1 for a, b in zip(lines, lines[1:]) if text_before[b] > text_before[a])
         if posts + 1 < _FURNITURE_POSTS:
             continue

@@ -39,7 +39,6 @@ from .stats import GLOBAL_MAX_WORDS, MIN_KEY_BYTES, CorpusStats
 
 __all__ = ["clean_text"]
 
-_WORDS = re.compile(r"\w+")
 _NAME_PART = re.compile(r"[^\W\d_][\w'’.-]*")
 
 # Corpus-repeated sentences are content, not chrome, when they make up more than this share

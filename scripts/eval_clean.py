@@ -54,7 +54,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from eval_data import (  # noqa: E402, F401  (re-exported: tooling and tests use them from here)
+from eval_data import (  # noqa: E402
     _TOKEN,
     DEFAULT_CACHE,
     PAGE_TYPES,
@@ -62,18 +62,13 @@ from eval_data import (  # noqa: E402, F401  (re-exported: tooling and tests use
     LineJudge,
     Page,
     baseline_outputs,
-    half_of,
     in_half,
-    load_aeb,
     load_set,
-    load_trafilatura,
-    load_wcxb,
     metrics,
     norm_words,
     page_language,
     read_html,
     shingles,
-    site_of,
     snippet_counts,
     snippet_scores,
     tp_fp_fn,

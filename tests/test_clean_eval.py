@@ -72,15 +72,15 @@ def test_wcxb_metric_is_a_bag_of_words_f1_averaged_over_pages(ev) -> None:
 
 
 def test_sites_and_halves(ev, data) -> None:
-    assert ev.site_of("https://www.Example.com:443/a/b?c") == "example.com"
-    assert ev.site_of("http://blog.example.com/") == "blog.example.com"
-    assert ev.site_of("https://web.archive.org/web/2014/http://www.nessel.example.org/x") == "nessel.example.org"
+    assert data.site_of("https://www.Example.com:443/a/b?c") == "example.com"
+    assert data.site_of("http://blog.example.com/") == "blog.example.com"
+    assert data.site_of("https://web.archive.org/web/2014/http://www.nessel.example.org/x") == "nessel.example.org"
     # deterministic (a fixed hash, not Python's per-process one) and both halves are used
     sites = [f"site{i}.example" for i in range(200)]
-    halves = [ev.half_of(s) for s in sites]
-    assert halves == [ev.half_of(s) for s in sites]
+    halves = [data.half_of(s) for s in sites]
+    assert halves == [data.half_of(s) for s in sites]
     assert set(halves) == {"A", "B"} and 70 < halves.count("A") < 130
-    assert (ev.half_of("example.com"), ev.half_of("dw.com")) == ("A", "B")
+    assert (data.half_of("example.com"), data.half_of("dw.com")) == ("A", "B")
     # pages of one site always land in one half, whatever their path or www. prefix
     pages = [ev.Page("aeb", str(i), f"https://{'www.' * (i % 2)}news{i % 7}.example/p/{i}") for i in range(50)]
     by_site: dict[str, set[str]] = {}
@@ -121,26 +121,26 @@ def test_snippet_kinds(ev) -> None:
     assert ev.snippet_kind("Subscribe to our newsletter") == "share/follow/subscribe"
 
 
-def test_loaders_split_by_site(ev, shared_eval: Path) -> None:
-    wcxb = ev.load_wcxb(shared_eval / "wcxb-dev")
-    assert {p.page_type for p in wcxb} == set(ev.PAGE_TYPES)
-    traf = ev.load_trafilatura(shared_eval / "trafilatura-dev")
+def test_loaders_split_by_site(data, shared_eval: Path) -> None:
+    wcxb = data.load_wcxb(shared_eval / "wcxb-dev")
+    assert {p.page_type for p in wcxb} == set(data.PAGE_TYPES)
+    traf = data.load_trafilatura(shared_eval / "trafilatura-dev")
     assert len(traf) == 487 and all(p.site and "." in p.site for p in traf)
     assert all(p.with_snippets for p in traf)
-    for pages in (wcxb, traf, ev.load_aeb(shared_eval / "aeb")):
+    for pages in (wcxb, traf, data.load_aeb(shared_eval / "aeb")):
         halves: dict[str, set[str]] = {}
         for page in pages:
             halves.setdefault(page.site, set()).add(page.half)
         assert all(len(h) == 1 for h in halves.values())
 
 
-def test_cleaning_beats_the_dump_on_shared_pages(ev, shared_eval: Path, tmp_path: Path) -> None:
+def test_cleaning_beats_the_dump_on_shared_pages(ev, data, shared_eval: Path, tmp_path: Path) -> None:
     pytest.importorskip("html_text", reason="html-text (the 'bench' extra) makes the naive dump")
     pytest.importorskip("py3langid", reason="py3langid labels the eval's languages")
-    pages = ev.load_aeb(shared_eval / "aeb")[:12]
+    pages = data.load_aeb(shared_eval / "aeb")[:12]
     pages = [ev._prepare(p, tmp_path) for p in pages]
     assert all(p.lang for p in pages) and not any(p.html for p in pages)
-    again = ev._prepare(ev.load_aeb(shared_eval / "aeb")[0], tmp_path)  # from the cache
+    again = ev._prepare(data.load_aeb(shared_eval / "aeb")[0], tmp_path)  # from the cache
     assert (again.dump, again.traf) == (pages[0].dump, pages[0].traf)
     results, stats = ev.corpus_clean(pages, [p.dump for p in pages], ev.EVAL_OPTIONS)
     dump = ev.metrics([ev.tp_fp_fn(p.truth, p.dump) for p in pages])
